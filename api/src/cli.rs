@@ -1,0 +1,43 @@
+//! The `marquee` subcommands.
+
+use anyhow::Context;
+
+use crate::config::{Cli, Command};
+use crate::service::import;
+use crate::startup::Application;
+use crate::{db, graphql};
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
+        Command::Migrate => {
+            let (conn, _) = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Schema { output } => {
+            let sdl = graphql::sdl();
+            match output {
+                Some(path) => std::fs::write(&path, sdl).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{sdl}"),
+            }
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let content = import::parse(&text)?;
+            let (conn, _) = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            let report = import::import(&conn, &content).await?;
+            println!(
+                "imported {}: {} created, {} updated, {} unchanged",
+                file.display(),
+                report.created,
+                report.updated,
+                report.unchanged
+            );
+        }
+    }
+    Ok(())
+}

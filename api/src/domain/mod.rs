@@ -1,0 +1,80 @@
+//! Validated domain types. Each newtype has a private field and a `parse`
+//! constructor, so code past the edge of the API only ever holds valid data.
+//! Nothing here knows about GraphQL or the database.
+
+pub mod author_name;
+pub mod author_url;
+pub mod comment_body;
+pub mod email;
+pub mod idempotency_key;
+mod slug;
+pub mod text;
+
+pub use author_name::AuthorName;
+pub use author_url::AuthorUrl;
+pub use comment_body::CommentBody;
+pub use email::Email;
+pub use idempotency_key::IdempotencyKey;
+pub use slug::Slug;
+
+use std::fmt;
+
+/// Why one input field was refused. Stable: clients switch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputErrorCode {
+    /// A required field is missing or blank.
+    Required,
+    /// The field is longer than its limit (in UTF-8 bytes).
+    TooLong,
+    /// The field is not a well-formed email address.
+    InvalidEmail,
+    /// The field is not an acceptable http(s) URL.
+    InvalidUrl,
+    /// The field has a character or shape that is not allowed.
+    InvalidFormat,
+    /// The field points at something that does not exist or cannot be used.
+    InvalidReference,
+}
+
+impl InputErrorCode {
+    /// The stable code string, as clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "REQUIRED",
+            Self::TooLong => "TOO_LONG",
+            Self::InvalidEmail => "INVALID_EMAIL",
+            Self::InvalidUrl => "INVALID_URL",
+            Self::InvalidFormat => "INVALID_FORMAT",
+            Self::InvalidReference => "INVALID_REFERENCE",
+        }
+    }
+}
+
+/// One refused input field: which field, why, and a message a form can show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The input field's name as the client sent it, e.g. `authorEmail`.
+    pub field: &'static str,
+    /// Why it was refused.
+    pub code: InputErrorCode,
+    /// A human-readable sentence for the form.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, code: InputErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}

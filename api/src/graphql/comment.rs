@@ -1,0 +1,398 @@
+//! `Comment`, the comment policy a form renders from, and `addComment`.
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{CommentStatus as DbCommentStatus, ReviewStatus};
+use entity::{comment, review};
+
+use super::comparison::Comparison;
+use super::context::{db, load_list, load_one, request};
+use super::ids::{self, Kind};
+use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
+use super::pagination::{Cursor, PageArgs, connection};
+use super::review::Review;
+use crate::domain::text::plain_text_to_safe_html;
+use crate::domain;
+use crate::domain::{AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode};
+use crate::error::{ApiError, ApiResult};
+use crate::service::comment::{NewComment, Thread};
+use crate::service::page::{Position, SortKey};
+use crate::service::{self};
+
+/// Where a comment stands in moderation.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "DbCommentStatus")]
+pub enum CommentStatus {
+    /// Awaiting a moderator; visible only to its author.
+    Pending,
+    /// Published.
+    Approved,
+    /// Judged spam; never shown.
+    Spam,
+    /// Deleted; never shown.
+    Trash,
+}
+
+/// A reader's comment on a review, or a reply to another comment. The
+/// author's email is never published.
+#[derive(Clone)]
+pub struct Comment(pub comment::Model);
+
+impl Comment {
+    pub fn position(m: &comment::Model) -> Position {
+        Position {
+            key: SortKey::Time(m.created_at),
+            id: m.id,
+        }
+    }
+}
+
+#[Object]
+impl Comment {
+    /// The comment's global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Comment, self.0.id)
+    }
+
+    /// The name the author signed with.
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+
+    /// The author's website, if they gave one.
+    async fn author_url(&self) -> Option<&str> {
+        self.0.author_url.as_deref()
+    }
+
+    /// The text as written: plain text with line breaks.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The text as safe HTML: escaped, paragraphs and line breaks kept, and
+    /// links marked `rel="nofollow ugc"`.
+    async fn body_html(&self) -> String {
+        plain_text_to_safe_html(&self.0.body)
+    }
+
+    /// Where the comment stands in moderation. Public lists hold only
+    /// `APPROVED` comments.
+    async fn status(&self) -> CommentStatus {
+        self.0.status.into()
+    }
+
+    /// When the comment was posted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the comment last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The review commented on.
+    async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<Review>> {
+        Ok(load_one(ctx, ReviewById(self.0.review_id)).await?.map(Review))
+    }
+
+    /// The comment this one replies to, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Comment>> {
+        match self.0.parent_id {
+            Some(id) => Ok(load_one(ctx, CommentById(id)).await?.map(Comment)),
+            None => Ok(None),
+        }
+    }
+
+    /// Approved replies, oldest first. At most 100 a page.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<CommentConnection> {
+        comment_page(ctx, Thread::Replies, self.0.id, PageArgs::new(first, after, last, before)).await
+    }
+
+    /// The comparisons the comment draws to other films.
+    async fn comparisons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
+        let rows = load_list(ctx, ComparisonsOfComment(self.0.id)).await?;
+        Ok(rows.into_iter().map(Comparison).collect())
+    }
+}
+
+/// Extra fields of a list of comments.
+pub struct CommentListInfo(CommentCount);
+
+#[Object]
+impl CommentListInfo {
+    /// How many comments the list holds across all pages. Counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        Ok(load_one(ctx, self.0).await?.unwrap_or(0))
+    }
+}
+
+pub type CommentConnection = Connection<Cursor, Comment, CommentListInfo, EmptyFields>;
+
+/// A page of a review's (or a comment's) approved comments, through the
+/// request's loader.
+pub async fn comment_page(ctx: &Context<'_>, thread: Thread, parent: i32, args: PageArgs) -> ApiResult<CommentConnection> {
+    let request = args.into_request()?;
+    let key = CommentPage {
+        thread,
+        parent,
+        request: request.clone(),
+    };
+    let page = load_one(ctx, key).await?.unwrap_or_else(|| request.finish(Vec::new()));
+    Ok(connection(page, CommentListInfo(CommentCount { thread, parent }), Comment::position, Comment))
+}
+
+/// A field of the comment form.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CommentField {
+    /// `authorName`.
+    AuthorName,
+    /// `authorEmail`: never published.
+    AuthorEmail,
+    /// `authorUrl`.
+    AuthorUrl,
+    /// `body`.
+    Body,
+}
+
+/// The limits of the comment form, in UTF-8 bytes (WordPress's).
+#[derive(SimpleObject, Clone, Copy)]
+pub struct CommentLimits {
+    /// Longest `authorName`.
+    pub author_name_max_bytes: i32,
+    /// Longest `authorEmail`.
+    pub author_email_max_bytes: i32,
+    /// Longest `authorUrl`.
+    pub author_url_max_bytes: i32,
+    /// Longest `body`.
+    pub body_max_bytes: i32,
+}
+
+/// How a review's comment form behaves. A client can render the form from it.
+#[derive(SimpleObject, Clone)]
+pub struct CommentPolicy {
+    /// Whether new comments are accepted.
+    pub open: bool,
+    /// Fields a comment must have.
+    pub required_fields: Vec<CommentField>,
+    /// Fields a comment may have.
+    pub optional_fields: Vec<CommentField>,
+    /// Whether the author's email is ever shown to the public. Always false.
+    pub email_published: bool,
+    /// The notice to show above the form.
+    pub notice: String,
+    /// Length limits.
+    pub limits: CommentLimits,
+}
+
+impl CommentPolicy {
+    pub fn for_review(review: &review::Model) -> Self {
+        Self {
+            open: review.status == ReviewStatus::Published,
+            required_fields: vec![CommentField::AuthorName, CommentField::AuthorEmail, CommentField::Body],
+            optional_fields: vec![CommentField::AuthorUrl],
+            email_published: false,
+            notice: "Your email address will not be published. Required fields are marked *".into(),
+            limits: CommentLimits {
+                author_name_max_bytes: domain::author_name::MAX_BYTES as i32,
+                author_email_max_bytes: domain::email::MAX_BYTES as i32,
+                author_url_max_bytes: domain::author_url::MAX_BYTES as i32,
+                body_max_bytes: domain::comment_body::MAX_BYTES as i32,
+            },
+        }
+    }
+}
+
+/// A new comment.
+#[derive(InputObject)]
+pub struct AddCommentInput {
+    /// The review to comment on.
+    pub review_id: ID,
+    /// The comment to reply to: an approved comment on the same review.
+    pub parent_id: Option<ID>,
+    /// The author's name, as it will be shown. Required; at most 245 bytes.
+    pub author_name: String,
+    /// The author's email. Required; at most 100 bytes; never published.
+    pub author_email: String,
+    /// The author's website, http(s). At most 200 bytes.
+    pub author_url: Option<String>,
+    /// The comment: plain text with line breaks. Required; at most 65,525 bytes.
+    pub body: String,
+    /// A key the client chooses (a UUID, say) so that retrying after a lost
+    /// response returns the first attempt's comment instead of posting twice.
+    pub idempotency_key: Option<String>,
+}
+
+impl AddCommentInput {
+    /// Validates every field, collecting every error so a form can show them
+    /// all at once.
+    fn validate(self) -> Result<NewComment, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+            r.map_err(|e| errors.push(e)).ok()
+        }
+        let review_id = keep(&mut errors, ids::decode(&self.review_id, Kind::Review, "reviewId").map_err(|_| {
+            FieldError::new("reviewId", InputErrorCode::InvalidReference, "This is not a review id.")
+        }));
+        let parent_id = keep(&mut errors, 
+            self.parent_id
+                .map(|id| {
+                    ids::decode(&id, Kind::Comment, "parentId").map_err(|_| {
+                        FieldError::new("parentId", InputErrorCode::InvalidReference, "This is not a comment id.")
+                    })
+                })
+                .transpose(),
+        );
+        let author_name = keep(&mut errors, AuthorName::parse(&self.author_name));
+        let author_email = keep(&mut errors, Email::parse(&self.author_email));
+        let author_url = keep(&mut errors, AuthorUrl::parse(self.author_url.as_deref().unwrap_or_default()));
+        let body = keep(&mut errors, CommentBody::parse(&self.body));
+        let idempotency_key = keep(&mut errors, self.idempotency_key.as_deref().map(IdempotencyKey::parse).transpose());
+        match (review_id, parent_id, author_name, author_email, author_url, body, idempotency_key) {
+            (
+                Some(review_id),
+                Some(parent_id),
+                Some(author_name),
+                Some(author_email),
+                Some(author_url),
+                Some(body),
+                Some(idempotency_key),
+            ) if errors.is_empty() => Ok(NewComment {
+                review_id,
+                parent_id,
+                author_name,
+                author_email,
+                author_url,
+                body,
+                idempotency_key,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Why a comment was refused.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CommentErrorCode {
+    /// A required field is missing or blank.
+    Required,
+    /// A field is longer than its limit.
+    TooLong,
+    /// `authorEmail` is not a valid email address.
+    InvalidEmail,
+    /// `authorUrl` is not an http(s) URL.
+    InvalidUrl,
+    /// A field holds characters that are not allowed.
+    InvalidFormat,
+    /// `reviewId` or `parentId` names nothing that can be commented on.
+    InvalidReference,
+    /// The idempotency key was already used with different input.
+    IdempotencyKeyReused,
+}
+
+impl From<InputErrorCode> for CommentErrorCode {
+    fn from(code: InputErrorCode) -> Self {
+        match code {
+            InputErrorCode::Required => Self::Required,
+            InputErrorCode::TooLong => Self::TooLong,
+            InputErrorCode::InvalidEmail => Self::InvalidEmail,
+            InputErrorCode::InvalidUrl => Self::InvalidUrl,
+            InputErrorCode::InvalidFormat => Self::InvalidFormat,
+            InputErrorCode::InvalidReference => Self::InvalidReference,
+        }
+    }
+}
+
+/// One refused field of `addComment`, for a form to show beside it.
+#[derive(SimpleObject, Clone)]
+pub struct CommentInputError {
+    /// The input field, e.g. `authorEmail`; null when the error concerns
+    /// the whole input.
+    pub field: Option<String>,
+    /// Why, as a stable code.
+    pub code: CommentErrorCode,
+    /// A sentence a form can show.
+    pub message: String,
+}
+
+impl From<FieldError> for CommentInputError {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: Some(e.field.to_owned()),
+            code: e.code.into(),
+            message: e.message,
+        }
+    }
+}
+
+/// The result of `addComment`: the comment, or the errors that kept it out.
+#[derive(SimpleObject)]
+pub struct AddCommentPayload {
+    /// The stored comment, whatever its status, so an app can show it as
+    /// "awaiting moderation". Null when `errors` is not empty.
+    pub comment: Option<Comment>,
+    /// The comment's status: `APPROVED` (published) or `PENDING`. Null
+    /// when `errors` is not empty.
+    pub status: Option<CommentStatus>,
+    /// True when this answers a retry: an earlier request with the same
+    /// idempotency key stored the comment.
+    pub replayed: bool,
+    /// Why the comment was refused; empty on success.
+    pub errors: Vec<CommentInputError>,
+}
+
+impl AddCommentPayload {
+    fn refused(errors: Vec<CommentInputError>) -> Self {
+        Self {
+            comment: None,
+            status: None,
+            replayed: false,
+            errors,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CommentMutation;
+
+#[Object]
+impl CommentMutation {
+    /// Posts a reader's comment. It is published at once when the email
+    /// already has an approved comment; otherwise it waits for a moderator.
+    /// Invalid input comes back in `errors`, field by field.
+    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<AddCommentPayload> {
+        let new = match input.validate() {
+            Ok(new) => new,
+            Err(errors) => {
+                return Ok(AddCommentPayload::refused(errors.into_iter().map(Into::into).collect()));
+            }
+        };
+        let client = request(ctx)?.client.clone();
+        match service::comment::post(db(ctx)?, new, client).await {
+            Ok(posted) => Ok(AddCommentPayload {
+                status: Some(posted.comment.status.into()),
+                comment: Some(Comment(posted.comment)),
+                replayed: posted.replayed,
+                errors: Vec::new(),
+            }),
+            Err(ApiError::Validation(errors)) => Ok(AddCommentPayload::refused(
+                errors.into_iter().map(Into::into).collect(),
+            )),
+            Err(err @ ApiError::IdempotencyKeyReused) => Ok(AddCommentPayload::refused(vec![CommentInputError {
+                field: Some("idempotencyKey".into()),
+                code: CommentErrorCode::IdempotencyKeyReused,
+                message: err.public_message(),
+            }])),
+            Err(other) => Err(other),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! What every resolver can reach: the database, the request's loader, and
+//! what is known about the client.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::dataloader::Loader;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::loaders::{AppLoader, Loaders};
+use crate::error::ApiError;
+use crate::service::comment::ClientInfo;
+
+/// Per-request data, put into the request by the HTTP handler.
+pub struct RequestData {
+    pub client: ClientInfo,
+}
+
+fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a T, ApiError> {
+    ctx.data::<T>()
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("missing context data: {}", std::any::type_name::<T>())))
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    data(ctx)
+}
+
+pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestData, ApiError> {
+    data(ctx)
+}
+
+/// Loads one value through the request's DataLoader.
+pub async fn load_one<K>(ctx: &Context<'_>, key: K) -> Result<Option<<Loaders as Loader<K>>::Value>, ApiError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<DbErr>>,
+{
+    Ok(data::<AppLoader>(ctx)?.load_one(key).await?)
+}
+
+/// Loads a list-valued relation; a missing key is an empty list.
+pub async fn load_list<K, V>(ctx: &Context<'_>, key: K) -> Result<Vec<V>, ApiError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+    Loaders: Loader<K, Value = Vec<V>, Error = Arc<DbErr>>,
+{
+    Ok(load_one(ctx, key).await?.unwrap_or_default())
+}
+
+/// Loads many values, in the order of `keys`, skipping missing ones.
+pub async fn load_many<K>(ctx: &Context<'_>, keys: Vec<K>) -> Result<Vec<<Loaders as Loader<K>>::Value>, ApiError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = Arc<DbErr>>,
+{
+    let mut found = data::<AppLoader>(ctx)?.load_many(keys.iter().cloned()).await?;
+    Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
+}

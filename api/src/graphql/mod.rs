@@ -1,0 +1,68 @@
+//! The GraphQL schema: one module per type (the wrapper, its queries and
+//! mutations, its inputs), merged into the roots here.
+
+pub mod comment;
+pub mod common;
+pub mod comparison;
+pub mod context;
+pub mod credit;
+pub mod film;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+pub mod person;
+pub mod review;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    film::FilmQuery,
+    person::PersonQuery,
+    review::ReviewQuery,
+    node::NodeQuery,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(comment::CommentMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits every request is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting.
+    pub max_depth: usize,
+    /// Highest cost (see `pagination::page_complexity`).
+    pub max_complexity: usize,
+}
+
+fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        // Guards the parser and validator against hostile nesting.
+        .limit_recursive_depth(64)
+        .limit_directives(16)
+        .extension(limits::ErrorCodes)
+        .extension(async_graphql::extensions::Tracing)
+}
+
+/// The schema, with the database for resolvers that need it.
+pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
+    builder(limits).data(db).finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let limits = Limits {
+        max_depth: usize::MAX,
+        max_complexity: usize::MAX,
+    };
+    builder(limits).finish().sdl()
+}

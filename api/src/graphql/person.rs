@@ -1,0 +1,166 @@
+//! `Person` and the people queries.
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::enums::CreditRole as DbCreditRole;
+use entity::{credit, person};
+
+use super::common::{CreditRole, Lookup, exactly_one};
+use super::context::{db, load_list, load_many, load_one};
+use super::credit::Credit;
+use super::film::Film;
+use super::ids::{self, Kind};
+use super::loaders::{CreditsOfPerson, FilmById, PersonReviewCount, PersonReviewPage};
+use super::pagination::{Cursor, PageArgs, connection};
+use super::review::{Review, ReviewConnection, ReviewListInfo};
+use crate::error::ApiResult;
+use crate::service;
+use crate::service::page::{Position, SortKey};
+
+/// A person who works on films: a director, a writer, an actor.
+#[derive(Clone)]
+pub struct Person(pub person::Model);
+
+impl Person {
+    pub fn position(m: &person::Model) -> Position {
+        Position {
+            key: SortKey::Text(m.name_normalized.clone()),
+            id: m.id,
+        }
+    }
+
+    async fn credits_as(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<credit::Model>> {
+        let role = role.map(DbCreditRole::from);
+        let rows: Vec<credit::Model> = load_list(ctx, CreditsOfPerson(self.0.id)).await?;
+        Ok(rows.into_iter().filter(|c| role.is_none_or(|r| r == c.role)).collect())
+    }
+}
+
+#[Object]
+impl Person {
+    /// The person's global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Person, self.0.id)
+    }
+
+    /// The person's unique, URL-friendly name, e.g. `spike-jonze`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The name, as credited.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The person's credits, or those with `role`.
+    async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
+        Ok(self.credits_as(ctx, role).await?.into_iter().map(Credit).collect())
+    }
+
+    /// The films the person is credited on (with `role`, or in any role),
+    /// oldest first.
+    async fn filmography(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Film>> {
+        let mut keys: Vec<FilmById> = self
+            .credits_as(ctx, role)
+            .await?
+            .iter()
+            .map(|c| FilmById(c.film_id))
+            .collect();
+        keys.sort_by_key(|k| k.0);
+        keys.dedup();
+        let mut films = load_many(ctx, keys).await?;
+        films.sort_by(|a, b| {
+            (a.release_year, &a.title_normalized, a.id).cmp(&(b.release_year, &b.title_normalized, b.id))
+        });
+        Ok(films.into_iter().map(Film).collect())
+    }
+
+    /// Published reviews of the films this person is credited on (with
+    /// `role`, or in any role), newest first. At most 100 a page.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<CreditRole>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<ReviewConnection> {
+        let request = PageArgs::new(first, after, last, before).into_request()?;
+        let role = role.map(DbCreditRole::from);
+        let key = PersonReviewPage {
+            person: self.0.id,
+            role,
+            request: request.clone(),
+        };
+        let page = load_one(ctx, key).await?.unwrap_or_else(|| request.finish(Vec::new()));
+        let info = ReviewListInfo::OfPerson(PersonReviewCount {
+            person: self.0.id,
+            role,
+        });
+        Ok(connection(page, info, Review::position, Review))
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Extra fields of a list of people.
+pub struct PersonListInfo {
+    search: Option<String>,
+}
+
+#[Object]
+impl PersonListInfo {
+    /// How many people the list holds across all pages. Counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        Ok(service::person::count(db(ctx)?, self.search.as_deref()).await?)
+    }
+}
+
+pub type PersonConnection = Connection<Cursor, Person, PersonListInfo, EmptyFields>;
+
+#[derive(Default)]
+pub struct PersonQuery;
+
+#[Object]
+impl PersonQuery {
+    /// A person, by `slug` or by `id` (exactly one). Null when there is none.
+    async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> ApiResult<Option<Person>> {
+        let row = match exactly_one(slug, id, "`slug` or `id`")? {
+            Lookup::First(slug) => service::person::by_slug(db(ctx)?, &slug).await?,
+            Lookup::Second(id) => {
+                let id = ids::decode(&id, Kind::Person, "id")?;
+                service::person::by_ids(db(ctx)?, &[id]).await?.remove(&id)
+            }
+        };
+        Ok(row.map(Person))
+    }
+
+    /// People sorted by name, optionally those whose name contains `search`
+    /// (ignoring case and accents: "zoe" finds "Zoë"). At most 100 a page.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<PersonConnection> {
+        let request = PageArgs::new(first, after, last, before).into_request()?;
+        let page = service::person::list(db(ctx)?, search.as_deref(), &request).await?;
+        Ok(connection(page, PersonListInfo { search }, Person::position, Person))
+    }
+}

@@ -1,0 +1,345 @@
+//! `Review`, the review queries, and their filters.
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject};
+use chrono::{DateTime, Utc};
+use entity::review;
+
+use super::comment::{CommentConnection, CommentPolicy, comment_page};
+use super::common::{CreditRole, Image, Lookup, OrderDirection, exactly_one};
+use super::comparison::Comparison;
+use super::context::{db, load_list, load_one};
+use super::film::Film;
+use super::ids::{self, Kind};
+use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount};
+use super::pagination::{Cursor, PageArgs, connection};
+use crate::domain::text::markdown_to_safe_html;
+use crate::error::{ApiError, ApiResult};
+use crate::service;
+use crate::service::comment::Thread;
+use crate::service::page::{Direction, Position, SortKey};
+use crate::service::person::PersonRef as PersonRefKey;
+use crate::service::review::{CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey};
+
+/// A published review of a film.
+#[derive(Clone)]
+pub struct Review(pub review::Model);
+
+impl Review {
+    pub fn position(m: &review::Model) -> Position {
+        Position {
+            key: SortKey::Time(m.published_at.unwrap_or(m.created_at)),
+            id: m.id,
+        }
+    }
+}
+
+#[Object]
+impl Review {
+    /// The review's global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Review, self.0.id)
+    }
+
+    /// The review's unique, URL-friendly name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The headline.
+    async fn headline(&self) -> &str {
+        &self.0.headline
+    }
+
+    /// Who wrote the review, when the publication credits someone.
+    async fn byline(&self) -> Option<&str> {
+        self.0.byline.as_deref()
+    }
+
+    /// The film reviewed.
+    async fn film(&self, ctx: &Context<'_>) -> ApiResult<Film> {
+        load_one(ctx, FilmById(self.0.film_id))
+            .await?
+            .map(Film)
+            .ok_or(ApiError::NotFound { what: "Film" })
+    }
+
+    /// The body in Markdown, paragraphs separated by blank lines.
+    async fn body_markdown(&self) -> &str {
+        &self.0.body_markdown
+    }
+
+    /// The body rendered as HTML that is safe to embed: raw HTML in the
+    /// source is escaped, and only http(s), mailto and relative links are kept.
+    async fn body_html(&self) -> String {
+        markdown_to_safe_html(&self.0.body_markdown)
+    }
+
+    /// A plain-text summary for lists and link previews.
+    async fn excerpt(&self) -> &str {
+        &self.0.excerpt
+    }
+
+    /// The bottom line: who the film is for.
+    async fn verdict(&self) -> Option<&str> {
+        self.0.verdict.as_deref()
+    }
+
+    /// The image that heads the review.
+    async fn poster(&self) -> Option<Image> {
+        Image::from_parts(self.0.poster_url.as_deref(), self.0.poster_alt.as_deref())
+    }
+
+    /// When the review was published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the review last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The comparisons the review draws to other films, in order.
+    async fn comparisons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
+        let rows = load_list(ctx, ComparisonsOfReview(self.0.id)).await?;
+        Ok(rows.into_iter().map(Comparison).collect())
+    }
+
+    /// Approved reader comments, oldest first: top-level ones with their
+    /// replies below them (`THREADED`, the default), or every comment in
+    /// time order (`FLAT`). At most 100 a page.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] layout: CommentLayout,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<CommentConnection> {
+        let thread = match layout {
+            CommentLayout::Threaded => Thread::TopLevel,
+            CommentLayout::Flat => Thread::Flat,
+        };
+        comment_page(ctx, thread, self.0.id, PageArgs::new(first, after, last, before)).await
+    }
+
+    /// How many approved comments the review has, replies included: the
+    /// "N thoughts on" figure.
+    async fn comment_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        let key = CommentCount {
+            thread: Thread::Flat,
+            parent: self.0.id,
+        };
+        Ok(load_one(ctx, key).await?.unwrap_or(0))
+    }
+
+    /// How a comment form for this review should behave: whether comments
+    /// are open, which fields are required, and their limits.
+    async fn comment_policy(&self) -> CommentPolicy {
+        CommentPolicy::for_review(&self.0)
+    }
+}
+
+/// How a review's comments are listed.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum CommentLayout {
+    /// Top-level comments only; each has its `replies`.
+    #[default]
+    Threaded,
+    /// Every comment, replies included, in time order.
+    Flat,
+}
+
+/// Extra fields of a list of reviews.
+pub enum ReviewListInfo {
+    Filtered(ReviewFilterKey),
+    OfPerson(PersonReviewCount),
+}
+
+#[Object]
+impl ReviewListInfo {
+    /// How many reviews the list holds across all pages. Counted only when asked for.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        match self {
+            Self::Filtered(filter) => Ok(service::review::count(db(ctx)?, filter).await?),
+            Self::OfPerson(key) => Ok(load_one(ctx, *key).await?.unwrap_or(0)),
+        }
+    }
+}
+
+pub type ReviewConnection = Connection<Cursor, Review, ReviewListInfo, EmptyFields>;
+
+/// A person, named one way.
+#[derive(OneofObject, Clone)]
+#[graphql(name = "PersonRef")]
+pub enum PersonRefInput {
+    /// By global ID.
+    Id(ID),
+    /// By slug, e.g. `spike-jonze`.
+    Slug(String),
+    /// By name, ignoring case and accents: "scarlett johansson" matches
+    /// "Scarlett Johansson".
+    Name(String),
+}
+
+impl PersonRefInput {
+    fn into_key(self, argument: &'static str) -> ApiResult<PersonRefKey> {
+        Ok(match self {
+            Self::Id(id) => PersonRefKey::Id(ids::decode(&id, Kind::Person, argument)?),
+            Self::Slug(slug) => PersonRefKey::Slug(slug),
+            Self::Name(name) => PersonRefKey::Name(name),
+        })
+    }
+}
+
+/// A film, named one way.
+#[derive(OneofObject, Clone)]
+#[graphql(name = "FilmRef")]
+pub enum FilmRefInput {
+    /// By global ID.
+    Id(ID),
+    /// By slug, e.g. `her`.
+    Slug(String),
+}
+
+impl FilmRefInput {
+    fn into_key(self, argument: &'static str) -> ApiResult<FilmRefKey> {
+        Ok(match self {
+            Self::Id(id) => FilmRefKey::Id(ids::decode(&id, Kind::Film, argument)?),
+            Self::Slug(slug) => FilmRefKey::Slug(slug),
+        })
+    }
+}
+
+/// Films on which a person has a role.
+#[derive(InputObject, Clone)]
+pub struct CreditFilter {
+    /// The person.
+    pub person: PersonRefInput,
+    /// The role; any role when absent.
+    pub role: Option<CreditRole>,
+}
+
+/// Which reviews to list. Every condition given must hold; an unknown
+/// person or film matches no review.
+#[derive(InputObject, Clone, Default)]
+pub struct ReviewFilter {
+    /// Reviews of films directed by this person.
+    pub director: Option<PersonRefInput>,
+    /// Reviews of films in which this person acts (voice parts included).
+    pub actor: Option<PersonRefInput>,
+    /// Reviews of films on which this person has a role.
+    pub credit: Option<CreditFilter>,
+    /// Reviews of this film.
+    pub film: Option<FilmRefInput>,
+    /// Reviews that compare the film to a film this person is credited on,
+    /// or to this person's performance.
+    pub compares_to_person: Option<PersonRefInput>,
+    /// Reviews that compare the film to this film.
+    pub compares_to_film: Option<FilmRefInput>,
+    /// Reviews published at or after this instant.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Reviews published before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+impl ReviewFilter {
+    fn into_key(self) -> ApiResult<ReviewFilterKey> {
+        let mut credits = Vec::new();
+        if let Some(p) = self.director {
+            credits.push(credit_filter(p.into_key("filter.director")?, Some(CreditRole::Director)));
+        }
+        if let Some(p) = self.actor {
+            credits.push(credit_filter(p.into_key("filter.actor")?, Some(CreditRole::Actor)));
+        }
+        if let Some(c) = self.credit {
+            credits.push(credit_filter(c.person.into_key("filter.credit.person")?, c.role));
+        }
+        Ok(ReviewFilterKey {
+            credits,
+            film: self.film.map(|f| f.into_key("filter.film")).transpose()?,
+            compares_to_person: self
+                .compares_to_person
+                .map(|p| p.into_key("filter.comparesToPerson"))
+                .transpose()?,
+            compares_to_film: self
+                .compares_to_film
+                .map(|f| f.into_key("filter.comparesToFilm"))
+                .transpose()?,
+            published_after: self.published_after,
+            published_before: self.published_before,
+        })
+    }
+}
+
+fn credit_filter(person: PersonRefKey, role: Option<CreditRole>) -> CreditFilterKey {
+    CreditFilterKey {
+        person,
+        role: role.map(Into::into),
+    }
+}
+
+/// What reviews can be sorted by.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum ReviewOrderField {
+    /// Publication date (ties broken by id).
+    #[default]
+    PublishedAt,
+}
+
+/// How to sort reviews.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct ReviewOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: ReviewOrderField,
+    /// The direction; newest first by default.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+#[derive(Default)]
+pub struct ReviewQuery;
+
+#[Object]
+impl ReviewQuery {
+    /// A published review, by `slug` or by `id` (exactly one). Null when
+    /// there is none.
+    async fn review(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> ApiResult<Option<Review>> {
+        let row = match exactly_one(slug, id, "`slug` or `id`")? {
+            Lookup::First(slug) => service::review::by_slug(db(ctx)?, &slug).await?,
+            Lookup::Second(id) => load_one(ctx, super::loaders::ReviewById(ids::decode(&id, Kind::Review, "id")?)).await?,
+        };
+        Ok(row.map(Review))
+    }
+
+    /// Published reviews, newest first unless `orderBy` says otherwise,
+    /// narrowed by `filter`: by director, by actor, by any person and role,
+    /// by film, by comparison and by publication date. At most 100 a page.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReviewFilter>,
+        order_by: Option<ReviewOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<ReviewConnection> {
+        let request = PageArgs::new(first, after, last, before).into_request()?;
+        let filter = filter.unwrap_or_default().into_key()?;
+        let ReviewOrder { field, direction } = order_by.unwrap_or_default();
+        let ReviewOrderField::PublishedAt = field;
+        let direction = match direction {
+            OrderDirection::Asc => Direction::Asc,
+            OrderDirection::Desc => Direction::Desc,
+        };
+        let page = service::review::list(db(ctx)?, &filter, direction, &request).await?;
+        Ok(connection(page, ReviewListInfo::Filtered(filter), Review::position, Review))
+    }
+}

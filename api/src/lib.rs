@@ -1,0 +1,21 @@
+//! Marquee: the GraphQL API of a movie-review publication.
+//!
+//! A guided tour:
+//! - [`config`]: settings from flags and environment variables.
+//! - [`startup`]: builds the server ([`startup::Application`]).
+//! - [`routes`]: the HTTP endpoints, `/graphql` and `/health`.
+//! - [`graphql`]: the schema, one module per type, and the DataLoaders.
+//! - [`service`]: database logic, knowing nothing of GraphQL.
+//! - [`domain`]: validated input types (`Email`, `CommentBody`, …).
+//! - [`error`]: the one error type and its stable codes.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

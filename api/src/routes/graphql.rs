@@ -1,0 +1,190 @@
+//! `/graphql`: POST runs any operation from a JSON body; GET runs queries
+//! from the URL (never mutations) and serves GraphiQL to browsers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::http_error;
+use crate::graphql::AppSchema;
+use crate::graphql::context::RequestData;
+use crate::graphql::loaders;
+use crate::service::comment::ClientInfo;
+use crate::startup::AppState;
+
+/// Most operations one batched POST may carry.
+const MAX_BATCH: usize = 10;
+
+/// `POST /graphql` with `Content-Type: application/json`: one operation, or
+/// a batch (a JSON array) of at most ten.
+pub async fn post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    schema: web::Data<AppSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    if !is_json(req.headers()) {
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send the GraphQL request as JSON, with `Content-Type: application/json`.",
+        );
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The request body could not be read.");
+        };
+        if body.len() + chunk.len() > state.max_body_bytes {
+            return http_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "REQUEST_TOO_LARGE",
+                &format!("The request body is larger than {} bytes.", state.max_body_bytes),
+            );
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("The body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH
+    {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            &format!("A batch may hold at most {MAX_BATCH} operations."),
+        );
+    }
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(with_request_data(r, &req, &state)),
+        BatchRequest::Batch(rs) => {
+            BatchRequest::Batch(rs.into_iter().map(|r| with_request_data(r, &req, &state)).collect())
+        }
+    };
+    respond(schema.execute_batch(batch).await)
+}
+
+/// `GET /graphql`: GraphiQL for a browser; otherwise a query from the URL's
+/// `query`, `variables` and `operationName`. Mutations are refused with 405,
+/// so a link or an image tag can never change data.
+pub async fn get(req: HttpRequest, schema: web::Data<AppSchema>, state: web::Data<AppState>) -> HttpResponse {
+    let params: GetParams = match web::Query::<GetParams>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+    };
+    let Some(query) = params.query else {
+        if wants_html(req.headers()) {
+            let page = GraphiQLSource::build().endpoint("/graphql").title("Marquee GraphiQL").finish();
+            return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page);
+        }
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Pass the query in the `query` parameter, or POST it as JSON.",
+        );
+    };
+    if let Ok(doc) = async_graphql::parser::parse_query(&query) {
+        let op = match &params.operation_name {
+            Some(name) => doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+            None => doc.operations.iter().next(),
+        };
+        if let Some((_, op)) = op
+            && op.node.ty != OperationType::Query
+        {
+            let mut response = http_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Only queries run over GET; send mutations with POST.",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    let mut request = Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        match serde_json::from_str(&vars) {
+            Ok(vars) => request = request.variables(async_graphql::Variables::from_json(vars)),
+            Err(_) => {
+                return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "`variables` is not a JSON object.");
+            }
+        }
+    }
+    let request = with_request_data(request, &req, &state);
+    respond(BatchResponse::Single(schema.execute(request).await))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+fn respond(response: BatchResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(response)
+}
+
+/// Attaches what resolvers need: a fresh DataLoader and the client's details.
+fn with_request_data(request: Request, req: &HttpRequest, state: &AppState) -> Request {
+    request
+        .data(loaders::for_request(state.db.clone()))
+        .data(RequestData {
+            client: client_info(req, &state.client_hash_secret),
+        })
+}
+
+/// The client's address, hashed with the server's secret, and user agent.
+fn client_info(req: &HttpRequest, secret: &str) -> ClientInfo {
+    let ip_hash = req.peer_addr().map(|addr| {
+        let mut h = Sha256::new();
+        h.update(secret.as_bytes());
+        h.update([0]);
+        h.update(addr.ip().to_string().as_bytes());
+        format!("{:x}", h.finalize())
+    });
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(255).collect());
+    ClientInfo { ip_hash, user_agent }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim().eq_ignore_ascii_case("application/json")
+        })
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}

@@ -1,0 +1,269 @@
+//! Reader comments: posting, and the public (approved) threads.
+
+use std::collections::HashMap;
+
+use entity::comment;
+use entity::enums::CommentStatus;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, SqlErr, TryInsertResult,
+};
+use sha2::{Digest, Sha256};
+
+use super::page::{Direction, Page, PageRequest, Window, windowed};
+use super::{begin_write, now, review};
+use crate::domain::{AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode};
+use crate::error::{ApiError, ApiResult};
+
+/// A validated comment, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub review_id: i32,
+    pub parent_id: Option<i32>,
+    pub author_name: AuthorName,
+    pub author_email: Email,
+    pub author_url: Option<AuthorUrl>,
+    pub body: CommentBody,
+    /// The client's retry key. A retry with the same key and input gets the
+    /// first attempt's comment back instead of a second row.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// Where a request came from, as far as the server can tell.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Salted hash of the client address; the address itself is not kept.
+    pub ip_hash: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The stored comment, and whether this request created it.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub comment: comment::Model,
+    /// False when an earlier request with the same idempotency key created it.
+    pub replayed: bool,
+}
+
+impl NewComment {
+    /// SHA-256 over the input's canonical form: what tells a retry (same
+    /// key, same input) from a reuse of the key for something else.
+    fn request_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.review_id.to_string(),
+            self.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            self.author_name.as_ref().to_owned(),
+            self.author_email.as_ref().to_owned(),
+            self.author_url.as_ref().map(|u| u.as_ref().to_owned()).unwrap_or_default(),
+            self.body.as_ref().to_owned(),
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+}
+
+/// Stores a comment. It is APPROVED when its email already has an approved
+/// comment, as WordPress does; otherwise PENDING, awaiting a moderator.
+#[tracing::instrument(skip_all, fields(review_id = new.review_id))]
+pub async fn post(db: &DatabaseConnection, new: NewComment, client: ClientInfo) -> ApiResult<Posted> {
+    let request_hash = new.request_hash();
+    let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
+    if let Some(key) = &key
+        && let Some(first) = by_idempotency_key(db, key).await?
+    {
+        return replay(first, &request_hash);
+    }
+
+    let txn = begin_write(db).await?;
+    if review::by_ids(&txn, &[new.review_id]).await?.is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reviewId",
+            InputErrorCode::InvalidReference,
+            "There is no published review with this id.",
+        )]));
+    }
+    if let Some(parent_id) = new.parent_id {
+        let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
+        let usable = parent.is_some_and(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved);
+        if !usable {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "parentId",
+                InputErrorCode::InvalidReference,
+                "You can only reply to a published comment on the same review.",
+            )]));
+        }
+    }
+    let known_author = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved))
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(&txn)
+        .await?
+        .is_some();
+    let status = if known_author {
+        CommentStatus::Approved
+    } else {
+        CommentStatus::Pending
+    };
+    let at = now();
+    let row = comment::ActiveModel {
+        review_id: Set(new.review_id),
+        parent_id: Set(new.parent_id),
+        author_name: Set(new.author_name.into_inner()),
+        author_email: Set(Some(new.author_email.into_inner())),
+        author_url: Set(new.author_url.map(AuthorUrl::into_inner)),
+        body: Set(new.body.into_inner()),
+        status: Set(status),
+        idempotency_key: Set(key.clone()),
+        request_hash: Set(Some(request_hash.clone())),
+        client_ip_hash: Set(client.ip_hash),
+        user_agent: Set(client.user_agent),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    let inserted = comment::Entity::insert(row)
+        .on_conflict_do_nothing_on([comment::Column::IdempotencyKey])
+        .exec_with_returning(&txn)
+        .await;
+    match inserted {
+        Ok(TryInsertResult::Inserted(comment)) => {
+            txn.commit().await?;
+            Ok(Posted {
+                comment,
+                replayed: false,
+            })
+        }
+        // A concurrent request with the same key won the race.
+        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty) => {
+            txn.rollback().await?;
+            let key = key.unwrap_or_default();
+            let first = by_idempotency_key(db, &key)
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))?;
+            replay(first, &request_hash)
+        }
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            let key = key.unwrap_or_default();
+            match by_idempotency_key(db, &key).await? {
+                Some(first) => replay(first, &request_hash),
+                None => Err(err.into()),
+            }
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn by_idempotency_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<comment::Model>, DbErr> {
+    comment::Entity::find()
+        .filter(comment::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+fn replay(first: comment::Model, request_hash: &str) -> ApiResult<Posted> {
+    if first.request_hash.as_deref() == Some(request_hash) {
+        Ok(Posted {
+            comment: first,
+            replayed: true,
+        })
+    } else {
+        Err(ApiError::IdempotencyKeyReused)
+    }
+}
+
+/// Approved comments by id.
+pub async fn approved_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, comment::Model>, DbErr> {
+    let rows = comment::Entity::find()
+        .filter(comment::Column::Id.is_in(ids.iter().copied()))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+}
+
+/// Which approved comments to page through or count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Thread {
+    /// A review's top-level comments (replies hang below them).
+    TopLevel,
+    /// A review's comments and replies alike, in time order.
+    Flat,
+    /// The direct replies to a comment.
+    Replies,
+}
+
+impl Thread {
+    /// The column that names the parent: the review or the comment.
+    fn parent_column(self) -> comment::Column {
+        match self {
+            Self::TopLevel | Self::Flat => comment::Column::ReviewId,
+            Self::Replies => comment::Column::ParentId,
+        }
+    }
+}
+
+/// For each review (or parent comment), a page of its approved comments,
+/// oldest first. One statement for all.
+pub async fn pages(
+    db: &impl ConnectionTrait,
+    thread: Thread,
+    parent_ids: &[i32],
+    request: &PageRequest,
+) -> Result<HashMap<i32, Page<comment::Model>>, DbErr> {
+    let partition = match thread.parent_column() {
+        comment::Column::ParentId => "c.parent_id",
+        _ => "c.review_id",
+    };
+    let window = Window {
+        columns: "c.*",
+        partition,
+        sort: "c.created_at",
+        id: "c.id",
+        order: Direction::Asc,
+    };
+    windowed(db, window, request, |sql| {
+        sql.push(&format!("FROM comment c WHERE {partition} IN "))
+            .bind_list(parent_ids.iter().copied())
+            .push(" AND c.status = ")
+            .bind(CommentStatus::Approved);
+        if thread == Thread::TopLevel {
+            sql.push(" AND c.parent_id IS NULL");
+        }
+    })
+    .await
+}
+
+/// For each review (or parent comment), how many approved comments `pages`
+/// would list. `Thread::Flat` gives a review's "N thoughts on" figure.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    thread: Thread,
+    parent_ids: &[i32],
+) -> Result<HashMap<i32, u64>, DbErr> {
+    let column = thread.parent_column();
+    let mut select = comment::Entity::find()
+        .select_only()
+        .column(column)
+        .column_as(comment::Column::Id.count(), "n")
+        .filter(column.is_in(parent_ids.iter().copied()))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved));
+    if thread == Thread::TopLevel {
+        select = select.filter(comment::Column::ParentId.is_null());
+    }
+    let rows: Vec<(Option<i32>, i64)> = select.group_by(column).into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n as u64)))
+        .collect())
+}

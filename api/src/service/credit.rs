@@ -1,0 +1,44 @@
+//! Credits: who did what on which film.
+
+use std::collections::HashMap;
+
+use entity::credit;
+use super::group_by;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+/// Credits of many films, each film's by role and billing order.
+pub async fn by_films(
+    db: &impl ConnectionTrait,
+    film_ids: &[i32],
+) -> Result<HashMap<i32, Vec<credit::Model>>, DbErr> {
+    let rows = credit::Entity::find()
+        .filter(credit::Column::FilmId.is_in(film_ids.iter().copied()))
+        .order_by_asc(credit::Column::BillingOrder)
+        .order_by_asc(credit::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |c| c.film_id))
+}
+
+/// Credits of many people.
+pub async fn by_people(
+    db: &impl ConnectionTrait,
+    person_ids: &[i32],
+) -> Result<HashMap<i32, Vec<credit::Model>>, DbErr> {
+    let rows = credit::Entity::find()
+        .filter(credit::Column::PersonId.is_in(person_ids.iter().copied()))
+        .order_by_asc(credit::Column::FilmId)
+        .order_by_asc(credit::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |c| c.person_id))
+}
+
+/// Credits by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, credit::Model>, DbErr> {
+    let rows = credit::Entity::find()
+        .filter(credit::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+}

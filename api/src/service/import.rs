@@ -1,0 +1,565 @@
+//! Content import: the demo content at first start, and `marquee import FILE`.
+//!
+//! Rows are matched by their natural keys (slugs; a credit's film, person and
+//! role; a comment's `key`) and only changed fields are written, so importing
+//! the same file twice changes nothing. The format is documented at the top
+//! of `content/demo.toml`.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{CommentStatus, CreditRole, ReviewStatus};
+use entity::{comment, comparison, credit, film, film_location, person, review};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, TryIntoModel,
+};
+use serde::Deserialize;
+
+use super::{begin_write, now};
+use crate::domain::text::{excerpt, normalize_name, repair_mojibake};
+
+/// The demo content: the review of *Her*, shipped inside the binary.
+pub const DEMO_CONTENT: &str = include_str!("../../../content/demo.toml");
+
+/// Characters in a derived excerpt.
+const EXCERPT_CHARS: usize = 280;
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+impl ImportReport {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Why a content file could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the content file is not valid: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("{0}")]
+    Reference(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    #[serde(default)]
+    pub people: Vec<PersonIn>,
+    #[serde(default)]
+    pub films: Vec<FilmIn>,
+    #[serde(default)]
+    pub reviews: Vec<ReviewIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonIn {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub url: String,
+    pub alt: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilmIn {
+    pub slug: String,
+    pub title: String,
+    pub release_year: Option<i32>,
+    pub synopsis: Option<String>,
+    pub poster: Option<Image>,
+    #[serde(default)]
+    pub credits: Vec<CreditIn>,
+    #[serde(default)]
+    pub locations: Vec<LocationIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditIn {
+    pub person: String,
+    pub role: CreditRole,
+    pub job: Option<String>,
+    pub character: Option<String>,
+    pub character_note: Option<String>,
+    #[serde(default)]
+    pub voice: bool,
+    #[serde(default)]
+    pub billing: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationIn {
+    pub place: String,
+    pub area: Option<String>,
+    pub stands_in_for: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewIn {
+    pub slug: String,
+    pub film: String,
+    pub headline: String,
+    pub byline: Option<String>,
+    pub status: ReviewStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub verdict: Option<String>,
+    pub poster: Option<Image>,
+    pub body: String,
+    pub excerpt: Option<String>,
+    #[serde(default)]
+    pub comparisons: Vec<ComparisonIn>,
+    #[serde(default)]
+    pub comments: Vec<CommentIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonIn {
+    pub film: String,
+    pub person: Option<String>,
+    pub note: String,
+    #[serde(default)]
+    pub recommended: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentIn {
+    pub key: String,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub author_url: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub comparisons: Vec<ComparisonIn>,
+}
+
+/// Parses a content file.
+pub fn parse(text: &str) -> Result<Content, ImportError> {
+    Ok(toml::from_str(text)?)
+}
+
+/// Clean text: mis-decoded characters repaired, surrounding space trimmed.
+fn clean(s: &str) -> String {
+    repair_mojibake(s).trim().to_owned()
+}
+
+fn clean_opt(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(clean).filter(|s| !s.is_empty())
+}
+
+/// Imports content in one transaction: all of it, or nothing.
+#[tracing::instrument(skip_all)]
+pub async fn import(db: &DatabaseConnection, content: &Content) -> Result<ImportReport, ImportError> {
+    let txn = begin_write(db).await?;
+    let mut report = ImportReport::default();
+    for p in &content.people {
+        report.count(upsert_person(&txn, p).await?.1);
+    }
+    for f in &content.films {
+        let (film_id, outcome) = upsert_film(&txn, f).await?;
+        report.count(outcome);
+        for c in &f.credits {
+            let person_id = person_id(&txn, &c.person).await?;
+            report.count(upsert_credit(&txn, film_id, person_id, c).await?);
+        }
+        for (position, l) in f.locations.iter().enumerate() {
+            report.count(upsert_location(&txn, film_id, position as i32, l).await?);
+        }
+    }
+    for r in &content.reviews {
+        let film_id = film_id(&txn, &r.film).await?;
+        let (review_id, outcome) = upsert_review(&txn, film_id, r).await?;
+        report.count(outcome);
+        for (position, c) in r.comparisons.iter().enumerate() {
+            report.count(upsert_comparison(&txn, Source::Review(review_id), position as i32, c).await?);
+        }
+        for c in &r.comments {
+            let created_at = c.created_at.or(r.published_at).unwrap_or_else(now);
+            let (comment_id, outcome) = upsert_comment(&txn, review_id, created_at, c).await?;
+            report.count(outcome);
+            for (position, cmp) in c.comparisons.iter().enumerate() {
+                report.count(upsert_comparison(&txn, Source::Comment(comment_id), position as i32, cmp).await?);
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Loads the demo content when the database holds no films yet.
+pub async fn load_demo_if_empty(db: &DatabaseConnection) -> Result<Option<ImportReport>, ImportError> {
+    if film::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    Ok(Some(import(db, &parse(DEMO_CONTENT)?).await?))
+}
+
+async fn person_id(txn: &DatabaseTransaction, slug: &str) -> Result<i32, ImportError> {
+    person::Entity::find()
+        .filter(person::Column::Slug.eq(slug))
+        .one(txn)
+        .await?
+        .map(|p| p.id)
+        .ok_or_else(|| ImportError::Reference(format!("no person with slug `{slug}`")))
+}
+
+async fn film_id(txn: &DatabaseTransaction, slug: &str) -> Result<i32, ImportError> {
+    film::Entity::find()
+        .filter(film::Column::Slug.eq(slug))
+        .one(txn)
+        .await?
+        .map(|f| f.id)
+        .ok_or_else(|| ImportError::Reference(format!("no film with slug `{slug}`")))
+}
+
+/// Inserts `fresh` when `existing` is None; otherwise writes only the fields
+/// `apply` changed, bumping `updated_at` (through `touch`) if there were any.
+async fn save<A>(
+    txn: &impl ConnectionTrait,
+    existing: Option<A>,
+    fresh: impl FnOnce() -> A,
+    apply: impl FnOnce(&mut A),
+    touch: impl FnOnce(&mut A),
+) -> Result<(<A::Entity as EntityTrait>::Model, Outcome), DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send + TryIntoModel<<A::Entity as EntityTrait>::Model>,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    match existing {
+        None => {
+            let mut row = fresh();
+            apply(&mut row);
+            Ok((row.insert(txn).await?, Outcome::Created))
+        }
+        Some(mut row) => {
+            apply(&mut row);
+            if row.is_changed() {
+                touch(&mut row);
+                Ok((row.update(txn).await?, Outcome::Updated))
+            } else {
+                let model = row
+                    .try_into_model()
+                    .map_err(|e| DbErr::Custom(format!("incomplete row: {e}")))?;
+                Ok((model, Outcome::Unchanged))
+            }
+        }
+    }
+}
+
+async fn upsert_person(txn: &DatabaseTransaction, p: &PersonIn) -> Result<(i32, Outcome), DbErr> {
+    let existing = person::Entity::find()
+        .filter(person::Column::Slug.eq(&p.slug))
+        .one(txn)
+        .await?
+        .map(person::ActiveModel::from);
+    let at = now();
+    let name = clean(&p.name);
+    let (row, outcome) = save(
+        txn,
+        existing,
+        || person::ActiveModel {
+            id: NotSet,
+            slug: Set(p.slug.clone()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        },
+        |row| {
+            row.name.set_if_not_equals(name.clone());
+            row.name_normalized.set_if_not_equals(normalize_name(&name));
+        },
+        |row| row.updated_at = Set(at),
+    )
+    .await?;
+    Ok((row.id, outcome))
+}
+
+async fn upsert_film(txn: &DatabaseTransaction, f: &FilmIn) -> Result<(i32, Outcome), DbErr> {
+    let existing = film::Entity::find()
+        .filter(film::Column::Slug.eq(&f.slug))
+        .one(txn)
+        .await?
+        .map(film::ActiveModel::from);
+    let at = now();
+    let title = clean(&f.title);
+    let (row, outcome) = save(
+        txn,
+        existing,
+        || film::ActiveModel {
+            slug: Set(f.slug.clone()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        },
+        |row| {
+            row.title_normalized.set_if_not_equals(normalize_name(&title));
+            row.title.set_if_not_equals(title);
+            row.release_year.set_if_not_equals(f.release_year);
+            row.synopsis.set_if_not_equals(clean_opt(&f.synopsis));
+            row.poster_url.set_if_not_equals(f.poster.as_ref().map(|p| p.url.clone()));
+            row.poster_alt.set_if_not_equals(f.poster.as_ref().map(|p| clean(&p.alt)));
+        },
+        |row| row.updated_at = Set(at),
+    )
+    .await?;
+    Ok((row.id, outcome))
+}
+
+async fn upsert_credit(
+    txn: &DatabaseTransaction,
+    film_id: i32,
+    person_id: i32,
+    c: &CreditIn,
+) -> Result<Outcome, DbErr> {
+    let existing = credit::Entity::find()
+        .filter(credit::Column::FilmId.eq(film_id))
+        .filter(credit::Column::PersonId.eq(person_id))
+        .filter(credit::Column::Role.eq(c.role))
+        .one(txn)
+        .await?
+        .map(credit::ActiveModel::from);
+    let at = now();
+    let (_, outcome) = save(
+        txn,
+        existing,
+        || credit::ActiveModel {
+            film_id: Set(film_id),
+            person_id: Set(person_id),
+            role: Set(c.role),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        },
+        |row| {
+            row.job.set_if_not_equals(clean_opt(&c.job));
+            row.character.set_if_not_equals(clean_opt(&c.character));
+            row.character_note.set_if_not_equals(clean_opt(&c.character_note));
+            row.voice.set_if_not_equals(c.voice);
+            row.billing_order.set_if_not_equals(c.billing);
+        },
+        |row| row.updated_at = Set(at),
+    )
+    .await?;
+    Ok(outcome)
+}
+
+async fn upsert_location(
+    txn: &DatabaseTransaction,
+    film_id: i32,
+    position: i32,
+    l: &LocationIn,
+) -> Result<Outcome, DbErr> {
+    let place = clean(&l.place);
+    let area = clean_opt(&l.area);
+    let mut find = film_location::Entity::find()
+        .filter(film_location::Column::FilmId.eq(film_id))
+        .filter(film_location::Column::Place.eq(&place));
+    find = match &area {
+        Some(area) => find.filter(film_location::Column::Area.eq(area)),
+        None => find.filter(film_location::Column::Area.is_null()),
+    };
+    let existing = find.one(txn).await?.map(film_location::ActiveModel::from);
+    let (_, outcome) = save(
+        txn,
+        existing,
+        || film_location::ActiveModel {
+            film_id: Set(film_id),
+            place: Set(place.clone()),
+            area: Set(area.clone()),
+            created_at: Set(now()),
+            ..Default::default()
+        },
+        |row| {
+            row.stands_in_for.set_if_not_equals(clean_opt(&l.stands_in_for));
+            row.position.set_if_not_equals(position);
+        },
+        |_| {},
+    )
+    .await?;
+    Ok(outcome)
+}
+
+async fn upsert_review(txn: &DatabaseTransaction, film_id: i32, r: &ReviewIn) -> Result<(i32, Outcome), DbErr> {
+    let existing = review::Entity::find()
+        .filter(review::Column::Slug.eq(&r.slug))
+        .one(txn)
+        .await?
+        .map(review::ActiveModel::from);
+    let at = now();
+    let body = repair_mojibake(r.body.trim());
+    let summary = clean_opt(&r.excerpt).unwrap_or_else(|| excerpt(&body, EXCERPT_CHARS));
+    let (row, outcome) = save(
+        txn,
+        existing,
+        || review::ActiveModel {
+            slug: Set(r.slug.clone()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        },
+        |row| {
+            row.film_id.set_if_not_equals(film_id);
+            row.headline.set_if_not_equals(clean(&r.headline));
+            row.byline.set_if_not_equals(clean_opt(&r.byline));
+            row.body_markdown.set_if_not_equals(body);
+            row.excerpt.set_if_not_equals(summary);
+            row.verdict.set_if_not_equals(clean_opt(&r.verdict));
+            row.poster_url.set_if_not_equals(r.poster.as_ref().map(|p| p.url.clone()));
+            row.poster_alt.set_if_not_equals(r.poster.as_ref().map(|p| clean(&p.alt)));
+            row.status.set_if_not_equals(r.status);
+            row.published_at.set_if_not_equals(r.published_at);
+        },
+        |row| row.updated_at = Set(at),
+    )
+    .await?;
+    Ok((row.id, outcome))
+}
+
+/// The comment key as stored: imported keys live in their own namespace of
+/// the idempotency keys, so they never collide with a client's.
+fn import_key(key: &str) -> String {
+    format!("import:{key}")
+}
+
+async fn upsert_comment(
+    txn: &DatabaseTransaction,
+    review_id: i32,
+    created_at: DateTime<Utc>,
+    c: &CommentIn,
+) -> Result<(i32, Outcome), DbErr> {
+    let key = import_key(&c.key);
+    let existing = comment::Entity::find()
+        .filter(comment::Column::IdempotencyKey.eq(&key))
+        .one(txn)
+        .await?
+        .map(comment::ActiveModel::from);
+    let at = now();
+    let (row, outcome) = save(
+        txn,
+        existing,
+        || comment::ActiveModel {
+            idempotency_key: Set(Some(key.clone())),
+            created_at: Set(created_at),
+            updated_at: Set(at),
+            ..Default::default()
+        },
+        |row| {
+            row.review_id.set_if_not_equals(review_id);
+            row.parent_id.set_if_not_equals(None);
+            row.author_name.set_if_not_equals(clean(&c.author_name));
+            row.author_email
+                .set_if_not_equals(clean_opt(&c.author_email).map(|e| e.to_lowercase()));
+            row.author_url.set_if_not_equals(clean_opt(&c.author_url));
+            row.body.set_if_not_equals(repair_mojibake(c.body.trim()));
+            row.status.set_if_not_equals(c.status);
+            row.request_hash.set_if_not_equals(None);
+            row.client_ip_hash.set_if_not_equals(None);
+            row.user_agent.set_if_not_equals(None);
+        },
+        |row| row.updated_at = Set(at),
+    )
+    .await?;
+    Ok((row.id, outcome))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Review(i32),
+    Comment(i32),
+}
+
+async fn upsert_comparison(
+    txn: &DatabaseTransaction,
+    source: Source,
+    position: i32,
+    c: &ComparisonIn,
+) -> Result<Outcome, ImportError> {
+    let film_id = film_id(txn, &c.film).await?;
+    let person_id = match &c.person {
+        Some(slug) => Some(person_id(txn, slug).await?),
+        None => None,
+    };
+    let (review_id, comment_id) = match source {
+        Source::Review(id) => (Some(id), None),
+        Source::Comment(id) => (None, Some(id)),
+    };
+    let mut find = comparison::Entity::find().filter(comparison::Column::FilmId.eq(film_id));
+    find = match source {
+        Source::Review(id) => find.filter(comparison::Column::ReviewId.eq(id)),
+        Source::Comment(id) => find.filter(comparison::Column::CommentId.eq(id)),
+    };
+    find = match person_id {
+        Some(id) => find.filter(comparison::Column::PersonId.eq(id)),
+        None => find.filter(comparison::Column::PersonId.is_null()),
+    };
+    let existing = find.one(txn).await?.map(comparison::ActiveModel::from);
+    let (_, outcome) = save(
+        txn,
+        existing,
+        || comparison::ActiveModel {
+            review_id: Set(review_id),
+            comment_id: Set(comment_id),
+            film_id: Set(film_id),
+            person_id: Set(person_id),
+            created_at: Set(now()),
+            ..Default::default()
+        },
+        |row| {
+            row.note.set_if_not_equals(clean(&c.note));
+            row.recommended.set_if_not_equals(c.recommended);
+            row.position.set_if_not_equals(position);
+        },
+        |_| {},
+    )
+    .await?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_content_parses() {
+        let content = parse(DEMO_CONTENT).expect("demo content parses");
+        assert_eq!(content.reviews.len(), 1);
+        assert_eq!(content.reviews[0].comments.len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let err = parse("[[people]]\nslug = \"a\"\nname = \"A\"\nnickname = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("nickname"), "{err}");
+    }
+}

@@ -1,0 +1,48 @@
+//! The service layer: database logic over a `&DatabaseConnection`, taking and
+//! returning domain types and entity models. It knows nothing about GraphQL,
+//! so the CLI, the importer and the tests can call it directly.
+
+pub mod comment;
+pub mod comparison;
+pub mod credit;
+pub mod film;
+pub mod import;
+pub mod page;
+pub mod person;
+pub mod review;
+pub mod sql;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current time at the precision both databases keep (microseconds), so
+/// a value written and read back compares equal, and keyset cursors hold.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Groups rows by a key, keeping their order within each group.
+pub(crate) fn group_by<T, K: Hash + Eq>(rows: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+    let mut map: HashMap<K, Vec<T>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at
+/// `BEGIN` (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
+/// timeout instead of failing with "database is locked" when a read lock
+/// cannot be upgraded. PostgreSQL ignores the mode.
+pub async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

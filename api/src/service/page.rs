@@ -1,0 +1,289 @@
+//! Keyset pagination, independent of GraphQL.
+//!
+//! Every paged list is ordered by a sort key and then by id, so each row has a
+//! unique position. A page is the rows strictly after (or before) a known
+//! position; no offsets, so pages stay stable while rows are added.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
+};
+
+use super::sql::Sql;
+
+/// The most rows one page may hold.
+pub const MAX_PAGE_SIZE: u64 = 100;
+/// Rows in a page when the client names no size.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// The sort key of a row's position.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+impl From<SortKey> for Value {
+    fn from(key: SortKey) -> Value {
+        match key {
+            SortKey::Time(t) => t.into(),
+            SortKey::Text(s) => s.into(),
+        }
+    }
+}
+
+/// A row's position in an ordered list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Position {
+    pub key: SortKey,
+    pub id: i32,
+}
+
+/// Which way a list is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl Direction {
+    fn reversed(self) -> Self {
+        match self {
+            Self::Asc => Self::Desc,
+            Self::Desc => Self::Asc,
+        }
+    }
+
+    fn order(self) -> Order {
+        match self {
+            Self::Asc => Order::Asc,
+            Self::Desc => Order::Desc,
+        }
+    }
+}
+
+/// What page a client asked for, already checked against the limits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PageRequest {
+    /// The first `first` rows after `after` (or from the start).
+    Forward { first: u64, after: Option<Position> },
+    /// The last `last` rows before `before` (or up to the end).
+    Backward { last: u64, before: Option<Position> },
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::Forward {
+            first: DEFAULT_PAGE_SIZE,
+            after: None,
+        }
+    }
+}
+
+impl PageRequest {
+    pub fn size(&self) -> u64 {
+        match self {
+            Self::Forward { first, .. } => *first,
+            Self::Backward { last, .. } => *last,
+        }
+    }
+
+    /// The direction rows are scanned in to build this page, and the bound.
+    pub fn scan(&self, order: Direction) -> (Direction, Option<&Position>) {
+        match self {
+            Self::Forward { after, .. } => (order, after.as_ref()),
+            Self::Backward { before, .. } => (order.reversed(), before.as_ref()),
+        }
+    }
+
+    /// Turns `size + 1` scanned rows into a page, in display order.
+    pub fn finish<T>(&self, mut rows: Vec<T>) -> Page<T> {
+        let size = self.size() as usize;
+        let more = rows.len() > size;
+        rows.truncate(size);
+        match self {
+            Self::Forward { after, .. } => Page {
+                items: rows,
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+            },
+            Self::Backward { before, .. } => {
+                rows.reverse();
+                Page {
+                    items: rows,
+                    has_next_page: before.is_some(),
+                    has_previous_page: more,
+                }
+            }
+        }
+    }
+}
+
+/// One page of rows, in display order.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+impl<T> Page<T> {
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            has_next_page: false,
+            has_previous_page: false,
+        }
+    }
+}
+
+/// The condition "strictly past `bound` when scanning `scan`-wards" on
+/// `(sort, id)`, written without row values so every backend plans it well.
+pub fn past(sort: SimpleExpr, id: SimpleExpr, bound: &Position, scan: Direction) -> Condition {
+    let key: Value = bound.key.clone().into();
+    let (sort_past, id_past) = match scan {
+        Direction::Asc => (
+            Expr::expr(sort.clone()).gt(key.clone()),
+            Expr::expr(id).gt(bound.id),
+        ),
+        Direction::Desc => (
+            Expr::expr(sort.clone()).lt(key.clone()),
+            Expr::expr(id).lt(bound.id),
+        ),
+    };
+    Condition::any()
+        .add(sort_past)
+        .add(Condition::all().add(Expr::expr(sort).eq(key)).add(id_past))
+}
+
+/// Runs a keyset-paged select on one entity, ordered by `(sort, id)`.
+pub async fn paginate<E, C>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: Select<E>,
+    sort: C,
+    id: C,
+    order: Direction,
+    request: &PageRequest,
+) -> Result<Page<E::Model>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    let (scan, bound) = request.scan(order);
+    let mut select = select;
+    if let Some(bound) = bound {
+        select = select.filter(past(Expr::col(sort).into(), Expr::col(id).into(), bound, scan));
+    }
+    let rows = select
+        .order_by(sort, scan.order())
+        .order_by(id, scan.order())
+        .limit(request.size() + 1)
+        .all(db)
+        .await?;
+    Ok(request.finish(rows))
+}
+
+/// The columns of a windowed page query.
+pub struct Window<'a> {
+    /// The selected columns, e.g. `r.*`.
+    pub columns: &'a str,
+    /// The column whose value groups rows into pages, e.g. `c.review_id`.
+    pub partition: &'a str,
+    /// The sort column, e.g. `r.published_at`.
+    pub sort: &'a str,
+    /// The row's id column, the tie-breaker.
+    pub id: &'a str,
+    pub order: Direction,
+}
+
+/// Pages of many parents in one statement: rows are numbered within each
+/// partition with `ROW_NUMBER()` and cut at the page size, so a list of N
+/// parents costs one query, not N. `from_where` appends `FROM … WHERE …`.
+pub async fn windowed<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    window: Window<'_>,
+    request: &PageRequest,
+    from_where: impl FnOnce(&mut Sql),
+) -> Result<HashMap<i32, Page<M>>, DbErr> {
+    let (scan, bound) = request.scan(window.order);
+    let dir = match scan {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    };
+    let Window {
+        columns,
+        partition,
+        sort,
+        id,
+        ..
+    } = window;
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!(
+        "SELECT * FROM (SELECT {columns}, {partition} AS partition_key, \
+         ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {sort} {dir}, {id} {dir}) AS row_num "
+    ));
+    from_where(&mut sql);
+    if let Some(bound) = bound {
+        let cmp = match scan {
+            Direction::Asc => ">",
+            Direction::Desc => "<",
+        };
+        let key: Value = bound.key.clone().into();
+        sql.push(&format!(" AND ({sort} {cmp} "))
+            .bind(key.clone())
+            .push(&format!(" OR ({sort} = "))
+            .bind(key)
+            .push(&format!(" AND {id} {cmp} "))
+            .bind(bound.id)
+            .push("))");
+    }
+    sql.push(") windowed WHERE row_num <= ")
+        .bind(request.size() as i64 + 1)
+        .push(" ORDER BY partition_key, row_num");
+    let rows = db.query_all_raw(sql.into_statement()).await?;
+    let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
+    for row in rows {
+        let key: i32 = row.try_get("", "partition_key")?;
+        scanned.entry(key).or_default().push(M::from_query_result(&row, "")?);
+    }
+    Ok(scanned
+        .into_iter()
+        .map(|(key, rows)| (key, request.finish(rows)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forward_page_with_an_extra_row_has_a_next_page() {
+        let req = PageRequest::Forward { first: 2, after: None };
+        let page = req.finish(vec![1, 2, 3]);
+        assert_eq!(page.items, vec![1, 2]);
+        assert!(page.has_next_page);
+        assert!(!page.has_previous_page);
+    }
+
+    #[test]
+    fn a_backward_page_is_returned_in_display_order() {
+        let bound = Position { key: SortKey::Text("m".into()), id: 9 };
+        let req = PageRequest::Backward { last: 2, before: Some(bound) };
+        let page = req.finish(vec![5, 4, 3]);
+        assert_eq!(page.items, vec![4, 5]);
+        assert!(page.has_previous_page);
+        assert!(page.has_next_page);
+    }
+
+    #[test]
+    fn a_backward_scan_runs_against_the_order() {
+        let req = PageRequest::Backward { last: 2, before: None };
+        assert_eq!(req.scan(Direction::Desc).0, Direction::Asc);
+        assert_eq!(req.scan(Direction::Asc).0, Direction::Desc);
+    }
+}

@@ -1,0 +1,253 @@
+//! Reviews, and the hot read paths: "reviews of films directed by X",
+//! "reviews of films starring Y".
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::enums::{CreditRole, ReviewStatus};
+use entity::{comparison, credit, person, review};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+
+use super::page::{Direction, Page, PageRequest, Window, paginate, windowed};
+use super::person::PersonRef;
+use super::sql::Sql;
+use super::{group_by, now};
+use crate::domain::text::normalize_name;
+
+/// How a client names a film.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FilmRef {
+    Id(i32),
+    Slug(String),
+}
+
+/// "Films on which this person has this role" (any role when `role` is None).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CreditFilter {
+    pub person: PersonRef,
+    pub role: Option<CreditRole>,
+}
+
+/// Which reviews to list. Every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ReviewFilter {
+    /// The reviewed film has each of these credits.
+    pub credits: Vec<CreditFilter>,
+    /// The reviewed film.
+    pub film: Option<FilmRef>,
+    /// The review draws a comparison to a film this person is credited on,
+    /// or singles out this person's performance.
+    pub compares_to_person: Option<PersonRef>,
+    /// The review draws a comparison to this film.
+    pub compares_to_film: Option<FilmRef>,
+    /// Published at or after this instant.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published strictly before this instant.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// Reviews the public may read: published, and not scheduled for later.
+fn public() -> Select<review::Entity> {
+    review::Entity::find()
+        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .filter(review::Column::PublishedAt.lte(now()))
+}
+
+/// `credit.film_id` of the films on which `person` has `role`.
+fn credited_films(person: &PersonRef, role: Option<CreditRole>) -> SelectStatement {
+    let mut q = Query::select();
+    q.column((credit::Entity, credit::Column::FilmId)).from(credit::Entity);
+    match person {
+        PersonRef::Id(id) => {
+            q.and_where(Expr::col((credit::Entity, credit::Column::PersonId)).eq(*id));
+        }
+        PersonRef::Slug(slug) => {
+            q.inner_join(
+                person::Entity,
+                Expr::col((person::Entity, person::Column::Id))
+                    .equals((credit::Entity, credit::Column::PersonId)),
+            )
+            .and_where(Expr::col((person::Entity, person::Column::Slug)).eq(slug.as_str()));
+        }
+        PersonRef::Name(name) => {
+            q.inner_join(
+                person::Entity,
+                Expr::col((person::Entity, person::Column::Id))
+                    .equals((credit::Entity, credit::Column::PersonId)),
+            )
+            .and_where(
+                Expr::col((person::Entity, person::Column::NameNormalized)).eq(normalize_name(name)),
+            );
+        }
+    }
+    if let Some(role) = role {
+        q.and_where(Expr::col((credit::Entity, credit::Column::Role)).eq(role));
+    }
+    q
+}
+
+/// `person.id` of the people `person` names.
+fn person_ids(person: &PersonRef) -> SelectStatement {
+    let mut q = Query::select();
+    q.column(person::Column::Id).from(person::Entity);
+    match person {
+        PersonRef::Id(id) => q.and_where(Expr::col(person::Column::Id).eq(*id)),
+        PersonRef::Slug(slug) => q.and_where(Expr::col(person::Column::Slug).eq(slug.as_str())),
+        PersonRef::Name(name) => {
+            q.and_where(Expr::col(person::Column::NameNormalized).eq(normalize_name(name)))
+        }
+    };
+    q
+}
+
+/// `film.id` of the film `film` names.
+fn film_condition(column: impl ColumnTrait, film: &FilmRef) -> Condition {
+    match film {
+        FilmRef::Id(id) => Condition::all().add(column.eq(*id)),
+        FilmRef::Slug(slug) => {
+            let mut q = Query::select();
+            q.column(entity::film::Column::Id)
+                .from(entity::film::Entity)
+                .and_where(Expr::col(entity::film::Column::Slug).eq(slug.as_str()));
+            Condition::all().add(column.in_subquery(q))
+        }
+    }
+}
+
+fn filtered(filter: &ReviewFilter) -> Select<review::Entity> {
+    let mut select = public();
+    for credit in &filter.credits {
+        select = select.filter(review::Column::FilmId.in_subquery(credited_films(&credit.person, credit.role)));
+    }
+    if let Some(film) = &filter.film {
+        select = select.filter(film_condition(review::Column::FilmId, film));
+    }
+    if filter.compares_to_person.is_some() || filter.compares_to_film.is_some() {
+        let mut q = Query::select();
+        q.column(comparison::Column::ReviewId)
+            .from(comparison::Entity)
+            .and_where(Expr::col(comparison::Column::ReviewId).is_not_null());
+        if let Some(person) = &filter.compares_to_person {
+            q.cond_where(
+                Condition::any()
+                    .add(comparison::Column::PersonId.in_subquery(person_ids(person)))
+                    .add(comparison::Column::FilmId.in_subquery(credited_films(person, None))),
+            );
+        }
+        if let Some(film) = &filter.compares_to_film {
+            q.cond_where(film_condition(comparison::Column::FilmId, film));
+        }
+        select = select.filter(review::Column::Id.in_subquery(q));
+    }
+    if let Some(after) = filter.published_after {
+        select = select.filter(review::Column::PublishedAt.gte(after));
+    }
+    if let Some(before) = filter.published_before {
+        select = select.filter(review::Column::PublishedAt.lt(before));
+    }
+    select
+}
+
+/// A page of public reviews matching `filter`, by publication date.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ReviewFilter,
+    order: Direction,
+    request: &PageRequest,
+) -> Result<Page<review::Model>, DbErr> {
+    paginate(
+        db,
+        filtered(filter),
+        review::Column::PublishedAt,
+        review::Column::Id,
+        order,
+        request,
+    )
+    .await
+}
+
+/// How many public reviews match `filter`.
+pub async fn count(db: &impl ConnectionTrait, filter: &ReviewFilter) -> Result<u64, DbErr> {
+    filtered(filter).count(db).await
+}
+
+/// Public reviews by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, review::Model>, DbErr> {
+    let rows = public()
+        .filter(review::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<review::Model>, DbErr> {
+    public().filter(review::Column::Slug.eq(slug)).one(db).await
+}
+
+/// Public reviews of many films, newest first.
+pub async fn by_films(
+    db: &impl ConnectionTrait,
+    film_ids: &[i32],
+) -> Result<HashMap<i32, Vec<review::Model>>, DbErr> {
+    let rows = public()
+        .filter(review::Column::FilmId.is_in(film_ids.iter().copied()))
+        .order_by_desc(review::Column::PublishedAt)
+        .order_by_desc(review::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |r| r.film_id))
+}
+
+/// For each person, a page of public reviews of the films they are credited
+/// on (with `role`, or any role), newest first. One statement for all.
+pub async fn pages_for_people(
+    db: &impl ConnectionTrait,
+    person_ids: &[i32],
+    role: Option<CreditRole>,
+    request: &PageRequest,
+) -> Result<HashMap<i32, Page<review::Model>>, DbErr> {
+    let window = Window {
+        columns: "r.*",
+        partition: "pf.person_id",
+        sort: "r.published_at",
+        id: "r.id",
+        order: Direction::Desc,
+    };
+    windowed(db, window, request, |sql| people_reviews(sql, person_ids, role)).await
+}
+
+/// For each person, how many public reviews `pages_for_people` would list.
+pub async fn counts_for_people(
+    db: &impl ConnectionTrait,
+    person_ids: &[i32],
+    role: Option<CreditRole>,
+) -> Result<HashMap<i32, u64>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT pf.person_id AS person_id, COUNT(*) AS n ");
+    people_reviews(&mut sql, person_ids, role);
+    sql.push(" GROUP BY pf.person_id");
+    let rows = db.query_all_raw(sql.into_statement()).await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let id: i32 = row.try_get("", "person_id")?;
+        let n: i64 = row.try_get("", "n")?;
+        counts.insert(id, n as u64);
+    }
+    Ok(counts)
+}
+
+/// `FROM … WHERE …` of the public reviews of films on which each of
+/// `person_ids` has `role`, with the person as `pf.person_id`. `DISTINCT`
+/// keeps a writer-director's film from counting twice.
+fn people_reviews(sql: &mut Sql, person_ids: &[i32], role: Option<CreditRole>) {
+    sql.push("FROM review r JOIN (SELECT DISTINCT person_id, film_id FROM credit WHERE person_id IN ")
+        .bind_list(person_ids.iter().copied());
+    if let Some(role) = role {
+        sql.push(" AND role = ").bind(role);
+    }
+    sql.push(") pf ON pf.film_id = r.film_id WHERE r.status = ")
+        .bind(ReviewStatus::Published)
+        .push(" AND r.published_at <= ")
+        .bind(now());
+}

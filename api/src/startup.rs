@@ -1,0 +1,100 @@
+//! Building and running the server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, StatementCounter};
+use crate::graphql::{self, Limits};
+use crate::routes;
+use crate::service::import;
+
+/// What the HTTP handlers share, besides the schema.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub max_body_bytes: usize,
+    pub client_hash_secret: String,
+}
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    statements: StatementCounter,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, loads the demo content
+    /// into an empty database (unless told not to), and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (db, statements) = db::connect(&settings.database_url, settings.db_max_connections).await?;
+        db::migrate(&db).await?;
+        if !settings.no_demo_content
+            && let Some(report) = import::load_demo_if_empty(&db).await?
+        {
+            tracing::info!(created = report.created, "loaded the demo content into the empty database");
+        }
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(
+            address = %listener.local_addr()?,
+            database = db::backend_name(&db),
+            "Marquee is serving GraphQL at /graphql"
+        );
+        let schema = graphql::build_schema(
+            db.clone(),
+            Limits {
+                max_depth: settings.max_query_depth,
+                max_complexity: settings.max_query_complexity,
+            },
+        );
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            max_body_bytes: settings.max_body_bytes,
+            client_hash_secret: settings.client_hash_secret.clone(),
+        });
+        let schema = web::Data::new(schema);
+        let db = web::Data::new(db);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(schema.clone())
+                .app_data(state.clone())
+                .app_data(db.clone())
+                .service(
+                    web::resource("/graphql")
+                        .route(web::post().to(routes::graphql::post))
+                        .route(web::get().to(routes::graphql::get)),
+                )
+                .service(routes::health::health)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            statements,
+        })
+    }
+
+    /// The port the server listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Counts the SQL statements this server has run.
+    pub fn statement_counter(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,13 @@
+//! SeaORM entities for Marquee: one module per table, and the enums stored in
+//! them. This crate knows nothing about GraphQL; the api crate wraps these
+//! models in its own GraphQL types.
+
+pub mod comment;
+pub mod comparison;
+pub mod credit;
+pub mod enums;
+pub mod film;
+pub mod film_location;
+pub mod person;
+pub mod prelude;
+pub mod review;

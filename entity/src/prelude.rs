@@ -1,0 +1,9 @@
+//! Entity aliases, for `use entity::prelude::*`.
+
+pub use super::comment::Entity as Comment;
+pub use super::comparison::Entity as Comparison;
+pub use super::credit::Entity as Credit;
+pub use super::film::Entity as Film;
+pub use super::film_location::Entity as FilmLocation;
+pub use super::person::Entity as Person;
+pub use super::review::Entity as Review;
