@@ -11,7 +11,12 @@ use crate::{db, graphql};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
         Command::Migrate => {
             let (conn, _) = db::connect(&settings.database_url, 1).await?;
             db::migrate(&conn).await?;
@@ -20,12 +25,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schema { output } => {
             let sdl = graphql::sdl();
             match output {
-                Some(path) => std::fs::write(&path, sdl).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{sdl}"),
             }
         }
         Command::Import { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let content = import::parse(&text)?;
             let (conn, _) = db::connect(&settings.database_url, 1).await?;
             db::migrate(&conn).await?;

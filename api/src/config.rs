@@ -47,7 +47,12 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address to listen on. Port 0 picks a free port.
-    #[arg(long, env = "MARQUEE_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "MARQUEE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: String,
 
     /// Database URL: `sqlite://FILE?mode=rwc` (created on first start) or
@@ -61,8 +66,17 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// HTTP worker threads; 0 means one per CPU core.
+    #[arg(long, env = "MARQUEE_WORKERS", default_value_t = 0, global = true)]
+    pub workers: usize,
+
     /// Most pooled database connections.
-    #[arg(long, env = "MARQUEE_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "MARQUEE_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
     pub db_max_connections: u32,
 
     /// Do not load the demo content into an empty database at start.
@@ -70,16 +84,31 @@ pub struct Settings {
     pub no_demo_content: bool,
 
     /// Deepest nesting a query may have.
-    #[arg(long, env = "MARQUEE_MAX_QUERY_DEPTH", default_value_t = 15, global = true)]
+    #[arg(
+        long,
+        env = "MARQUEE_MAX_QUERY_DEPTH",
+        default_value_t = 15,
+        global = true
+    )]
     pub max_query_depth: usize,
 
     /// Highest cost a query may have: each field costs 1, and a list costs
     /// its page size times its fields.
-    #[arg(long, env = "MARQUEE_MAX_QUERY_COMPLEXITY", default_value_t = 5000, global = true)]
+    #[arg(
+        long,
+        env = "MARQUEE_MAX_QUERY_COMPLEXITY",
+        default_value_t = 5000,
+        global = true
+    )]
     pub max_query_complexity: usize,
 
     /// Largest request body accepted, in bytes.
-    #[arg(long, env = "MARQUEE_MAX_BODY_BYTES", default_value_t = 262_144, global = true)]
+    #[arg(
+        long,
+        env = "MARQUEE_MAX_BODY_BYTES",
+        default_value_t = 262_144,
+        global = true
+    )]
     pub max_body_bytes: usize,
 
     /// Secret mixed into the hash of client addresses. Set the same value on

@@ -21,7 +21,10 @@ pub enum ApiError {
     /// The thing asked for does not exist (or is not public). `NOT_FOUND`.
     NotFound { what: &'static str },
     /// An argument is out of range or malformed. `BAD_USER_INPUT`.
-    InvalidArgument { argument: &'static str, message: String },
+    InvalidArgument {
+        argument: &'static str,
+        message: String,
+    },
     /// A pagination cursor could not be decoded. `INVALID_CURSOR`.
     InvalidCursor { argument: &'static str },
     /// A global ID could not be decoded, or names the wrong type. `INVALID_ID`.
@@ -123,7 +126,10 @@ impl ErrorExtensions for ApiError {
                             let mut m = async_graphql::indexmap::IndexMap::new();
                             m.insert(async_graphql::Name::new("field"), e.field.into());
                             m.insert(async_graphql::Name::new("code"), e.code.as_str().into());
-                            m.insert(async_graphql::Name::new("message"), e.message.clone().into());
+                            m.insert(
+                                async_graphql::Name::new("message"),
+                                e.message.clone().into(),
+                            );
                             async_graphql::Value::Object(m)
                         })
                         .collect();

@@ -25,18 +25,23 @@ pub struct Application {
     port: u16,
     server: Server,
     statements: StatementCounter,
+    db: DatabaseConnection,
 }
 
 impl Application {
     /// Connects to the database, applies migrations, loads the demo content
     /// into an empty database (unless told not to), and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (db, statements) = db::connect(&settings.database_url, settings.db_max_connections).await?;
+        let (db, statements) =
+            db::connect(&settings.database_url, settings.db_max_connections).await?;
         db::migrate(&db).await?;
         if !settings.no_demo_content
             && let Some(report) = import::load_demo_if_empty(&db).await?
         {
-            tracing::info!(created = report.created, "loaded the demo content into the empty database");
+            tracing::info!(
+                created = report.created,
+                "loaded the demo content into the empty database"
+            );
         }
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
@@ -59,7 +64,9 @@ impl Application {
             client_hash_secret: settings.client_hash_secret.clone(),
         });
         let schema = web::Data::new(schema);
+        let pool = db.clone();
         let db = web::Data::new(db);
+        let workers = settings.workers;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
@@ -74,12 +81,18 @@ impl Application {
                 .service(routes::health::health)
         })
         .listen(listener)?
-        .shutdown_timeout(10)
+        .shutdown_timeout(10);
+        let server = if workers > 0 {
+            server.workers(workers)
+        } else {
+            server
+        }
         .run();
         Ok(Self {
             port,
             server,
             statements,
+            db: pool,
         })
     }
 
@@ -91,6 +104,11 @@ impl Application {
     /// Counts the SQL statements this server has run.
     pub fn statement_counter(&self) -> StatementCounter {
         self.statements.clone()
+    }
+
+    /// The server's database pool (tests use it to arrange data).
+    pub fn db(&self) -> DatabaseConnection {
+        self.db.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests.

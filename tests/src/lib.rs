@@ -1,1 +1,350 @@
+//! The test harness: `spawn_app` starts the real server on port 0 against a
+//! fresh database (a new SQLite file, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is set) and talks GraphQL to it over HTTP.
+//!
+//! Tests are written once, as `async fn name(backend: Backend)`, and
+//! `backend_tests!(name, …)` turns each into `name::sqlite` and
+//! `name::postgres`. The PostgreSQL variant runs only when
+//! `TEST_DATABASE_URL` is set (`.ci/run` always sets it).
+//!
+//! Set `TEST_LOG=1` to see the server's logs.
 
+use std::path::PathBuf;
+
+use marquee::config::Settings;
+use marquee::db::StatementCounter;
+use marquee::startup::Application;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub use marquee;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The admin URL of a PostgreSQL server, from `TEST_DATABASE_URL`.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL, when `TEST_DATABASE_URL` is set.
+    pub fn postgres() -> Option<Self> {
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Self::Postgres)
+    }
+}
+
+/// Declares each test function for SQLite and for PostgreSQL.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::Backend::postgres() {
+                    Some(backend) => super::$name(backend).await,
+                    None => eprintln!("skipped: set TEST_DATABASE_URL to run on PostgreSQL"),
+                }
+            }
+        }
+    )+};
+}
+
+/// A database made for one test, removed when the test ends.
+enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    async fn create(backend: &Backend) -> (Self, String) {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("marquee-test-{id}.db"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                (Self::Sqlite(path), url)
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("marquee_test_{id}");
+                let admin = sea_orm::Database::connect(admin_url.as_str())
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let url = with_database(admin_url, &name);
+                (
+                    Self::Postgres {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                    url,
+                )
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            Self::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Self::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; do the async work on
+                // a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    rt.block_on(async {
+                        let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await?;
+                        admin.close().await
+                    })
+                    .map_err(std::io::Error::other)
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub statements: StatementCounter,
+    /// The server's own pool, for arranging data directly.
+    pub db: DatabaseConnection,
+    _db: TestDb,
+}
+
+/// Starts the server with the demo content.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the server with adjusted settings.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        marquee::telemetry::init("info,marquee=debug", marquee::config::LogFormat::Pretty);
+    }
+    let (test_db, url) = TestDb::create(&backend).await;
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".into();
+    settings.database_url = url;
+    settings.workers = 1;
+    settings.db_max_connections = 5;
+    adjust(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let statements = app.statement_counter();
+    let db = app.db();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        statements,
+        db,
+        _db: test_db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL document and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the request is sent");
+        assert_eq!(response.status(), 200, "POST /graphql status");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Like `gql`, but fails the test on any GraphQL error and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// The global ID of the demo review.
+    pub async fn her_review_id(&self) -> String {
+        let data = self
+            .data(r#"{ review(slug: "her") { id } }"#, json!({}))
+            .await;
+        data["review"]["id"]
+            .as_str()
+            .expect("the demo review exists")
+            .to_owned()
+    }
+}
+
+/// The `extensions.code` of each error in a response.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Imports `films` generated films, all directed by `director` and each with
+/// `cast` actors, and one published review of each, an hour apart, newest
+/// last. Returns the review slugs, oldest first.
+pub async fn import_generated(
+    db: &DatabaseConnection,
+    director: &str,
+    films: usize,
+    cast: usize,
+) -> Vec<String> {
+    use entity::enums::{CreditRole, ReviewStatus};
+    use marquee::service::import::{Content, CreditIn, FilmIn, PersonIn, ReviewIn, import};
+
+    let director_slug = format!("gen-{}", director.to_lowercase().replace(' ', "-"));
+    let mut people = vec![PersonIn {
+        slug: director_slug.clone(),
+        name: director.to_owned(),
+    }];
+    for a in 0..cast {
+        people.push(PersonIn {
+            slug: format!("{director_slug}-actor-{a}"),
+            name: format!("{director} Actor {a}"),
+        });
+    }
+    let start = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let mut film_rows = Vec::new();
+    let mut reviews = Vec::new();
+    for f in 0..films {
+        let slug = format!("{director_slug}-film-{f:04}");
+        let mut credits = vec![CreditIn {
+            person: director_slug.clone(),
+            role: CreditRole::Director,
+            job: None,
+            character: None,
+            character_note: None,
+            voice: false,
+            billing: 0,
+        }];
+        for a in 0..cast {
+            credits.push(CreditIn {
+                person: format!("{director_slug}-actor-{a}"),
+                role: CreditRole::Actor,
+                job: None,
+                character: Some(format!("Character {a}")),
+                character_note: None,
+                voice: false,
+                billing: a as i32,
+            });
+        }
+        film_rows.push(FilmIn {
+            slug: slug.clone(),
+            title: format!("{director} Film {f:04}"),
+            release_year: Some(2000 + (f % 20) as i32),
+            synopsis: None,
+            poster: None,
+            credits,
+            locations: Vec::new(),
+        });
+        reviews.push(ReviewIn {
+            slug: format!("review-of-{slug}"),
+            film: slug,
+            headline: format!("Review {f:04}"),
+            byline: None,
+            status: ReviewStatus::Published,
+            published_at: Some(start + chrono::Duration::hours(f as i64)),
+            verdict: None,
+            poster: None,
+            body: format!("Paragraph one of review {f}.\n\nParagraph two."),
+            excerpt: None,
+            comparisons: Vec::new(),
+            comments: Vec::new(),
+        });
+    }
+    let slugs = reviews.iter().map(|r| r.slug.clone()).collect();
+    let content = Content {
+        people,
+        films: film_rows,
+        reviews,
+    };
+    import(db, &content)
+        .await
+        .expect("generated content imports");
+    slugs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_and_the_query_kept() {
+        assert_eq!(
+            with_database(
+                "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+                "t1"
+            ),
+            "postgres://postgres@127.0.0.1:5432/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "t2"), "postgres://u@h/t2");
+    }
+}

@@ -14,7 +14,11 @@ impl IdempotencyKey {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         const FIELD: &str = "idempotencyKey";
         if input.is_empty() {
-            return Err(FieldError::new(FIELD, InputErrorCode::Required, "The idempotency key is empty."));
+            return Err(FieldError::new(
+                FIELD,
+                InputErrorCode::Required,
+                "The idempotency key is empty.",
+            ));
         }
         if input.len() > MAX_BYTES {
             return Err(FieldError::new(
@@ -55,20 +59,30 @@ mod tests {
 
     #[test]
     fn an_empty_key_is_refused() {
-        assert_eq!(IdempotencyKey::parse("").unwrap_err().code, InputErrorCode::Required);
+        assert_eq!(
+            IdempotencyKey::parse("").unwrap_err().code,
+            InputErrorCode::Required
+        );
     }
 
     #[test]
     fn a_key_with_spaces_or_unicode_is_refused() {
         for key in ["a b", "clé", "tab\there"] {
-            assert_eq!(IdempotencyKey::parse(key).unwrap_err().code, InputErrorCode::InvalidFormat, "{key}");
+            assert_eq!(
+                IdempotencyKey::parse(key).unwrap_err().code,
+                InputErrorCode::InvalidFormat,
+                "{key}"
+            );
         }
     }
 
     #[test]
     fn a_key_over_255_bytes_is_refused() {
         let key = "k".repeat(256);
-        assert_eq!(IdempotencyKey::parse(&key).unwrap_err().code, InputErrorCode::TooLong);
+        assert_eq!(
+            IdempotencyKey::parse(&key).unwrap_err().code,
+            InputErrorCode::TooLong
+        );
         assert!(IdempotencyKey::parse(&key[..255]).is_ok());
     }
 }

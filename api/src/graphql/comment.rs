@@ -1,6 +1,5 @@
 //! `Comment`, the comment policy a form renders from, and `addComment`.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{CommentStatus as DbCommentStatus, ReviewStatus};
@@ -10,11 +9,13 @@ use super::comparison::Comparison;
 use super::context::{db, load_list, load_one, request};
 use super::ids::{self, Kind};
 use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
-use super::pagination::{Cursor, PageArgs, connection};
+use super::pagination::{Connection, PageArgs, connection};
 use super::review::Review;
-use crate::domain::text::plain_text_to_safe_html;
 use crate::domain;
-use crate::domain::{AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode};
+use crate::domain::text::plain_text_to_safe_html;
+use crate::domain::{
+    AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::service::comment::{NewComment, Thread};
 use crate::service::page::{Position, SortKey};
@@ -48,6 +49,8 @@ impl Comment {
     }
 }
 
+/// A reader's comment on a review, or a reply to another comment. The
+/// author's email is never published.
 #[Object]
 impl Comment {
     /// The comment's global ID.
@@ -94,7 +97,9 @@ impl Comment {
 
     /// The review commented on.
     async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<Review>> {
-        Ok(load_one(ctx, ReviewById(self.0.review_id)).await?.map(Review))
+        Ok(load_one(ctx, ReviewById(self.0.review_id))
+            .await?
+            .map(Review))
     }
 
     /// The comment this one replies to, if any.
@@ -115,7 +120,13 @@ impl Comment {
         last: Option<i32>,
         before: Option<String>,
     ) -> ApiResult<CommentConnection> {
-        comment_page(ctx, Thread::Replies, self.0.id, PageArgs::new(first, after, last, before)).await
+        comment_page(
+            ctx,
+            Thread::Replies,
+            self.0.id,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
     }
 
     /// The comparisons the comment draws to other films.
@@ -128,6 +139,7 @@ impl Comment {
 /// Extra fields of a list of comments.
 pub struct CommentListInfo(CommentCount);
 
+/// Fields of a list of comments.
 #[Object]
 impl CommentListInfo {
     /// How many comments the list holds across all pages. Counted only when asked for.
@@ -136,19 +148,31 @@ impl CommentListInfo {
     }
 }
 
-pub type CommentConnection = Connection<Cursor, Comment, CommentListInfo, EmptyFields>;
+pub type CommentConnection = Connection<Comment, CommentListInfo>;
 
 /// A page of a review's (or a comment's) approved comments, through the
 /// request's loader.
-pub async fn comment_page(ctx: &Context<'_>, thread: Thread, parent: i32, args: PageArgs) -> ApiResult<CommentConnection> {
+pub async fn comment_page(
+    ctx: &Context<'_>,
+    thread: Thread,
+    parent: i32,
+    args: PageArgs,
+) -> ApiResult<CommentConnection> {
     let request = args.into_request()?;
     let key = CommentPage {
         thread,
         parent,
         request: request.clone(),
     };
-    let page = load_one(ctx, key).await?.unwrap_or_else(|| request.finish(Vec::new()));
-    Ok(connection(page, CommentListInfo(CommentCount { thread, parent }), Comment::position, Comment))
+    let page = load_one(ctx, key)
+        .await?
+        .unwrap_or_else(|| request.finish(Vec::new()));
+    Ok(connection(
+        page,
+        CommentListInfo(CommentCount { thread, parent }),
+        Comment::position,
+        Comment,
+    ))
 }
 
 /// A field of the comment form.
@@ -198,7 +222,11 @@ impl CommentPolicy {
     pub fn for_review(review: &review::Model) -> Self {
         Self {
             open: review.status == ReviewStatus::Published,
-            required_fields: vec![CommentField::AuthorName, CommentField::AuthorEmail, CommentField::Body],
+            required_fields: vec![
+                CommentField::AuthorName,
+                CommentField::AuthorEmail,
+                CommentField::Body,
+            ],
             optional_fields: vec![CommentField::AuthorUrl],
             email_published: false,
             notice: "Your email address will not be published. Required fields are marked *".into(),
@@ -240,24 +268,53 @@ impl AddCommentInput {
         fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
             r.map_err(|e| errors.push(e)).ok()
         }
-        let review_id = keep(&mut errors, ids::decode(&self.review_id, Kind::Review, "reviewId").map_err(|_| {
-            FieldError::new("reviewId", InputErrorCode::InvalidReference, "This is not a review id.")
-        }));
-        let parent_id = keep(&mut errors, 
+        let review_id = keep(
+            &mut errors,
+            ids::decode(&self.review_id, Kind::Review, "reviewId").map_err(|_| {
+                FieldError::new(
+                    "reviewId",
+                    InputErrorCode::InvalidReference,
+                    "This is not a review id.",
+                )
+            }),
+        );
+        let parent_id = keep(
+            &mut errors,
             self.parent_id
                 .map(|id| {
                     ids::decode(&id, Kind::Comment, "parentId").map_err(|_| {
-                        FieldError::new("parentId", InputErrorCode::InvalidReference, "This is not a comment id.")
+                        FieldError::new(
+                            "parentId",
+                            InputErrorCode::InvalidReference,
+                            "This is not a comment id.",
+                        )
                     })
                 })
                 .transpose(),
         );
         let author_name = keep(&mut errors, AuthorName::parse(&self.author_name));
         let author_email = keep(&mut errors, Email::parse(&self.author_email));
-        let author_url = keep(&mut errors, AuthorUrl::parse(self.author_url.as_deref().unwrap_or_default()));
+        let author_url = keep(
+            &mut errors,
+            AuthorUrl::parse(self.author_url.as_deref().unwrap_or_default()),
+        );
         let body = keep(&mut errors, CommentBody::parse(&self.body));
-        let idempotency_key = keep(&mut errors, self.idempotency_key.as_deref().map(IdempotencyKey::parse).transpose());
-        match (review_id, parent_id, author_name, author_email, author_url, body, idempotency_key) {
+        let idempotency_key = keep(
+            &mut errors,
+            self.idempotency_key
+                .as_deref()
+                .map(IdempotencyKey::parse)
+                .transpose(),
+        );
+        match (
+            review_id,
+            parent_id,
+            author_name,
+            author_email,
+            author_url,
+            body,
+            idempotency_key,
+        ) {
             (
                 Some(review_id),
                 Some(parent_id),
@@ -364,16 +421,23 @@ impl AddCommentPayload {
 #[derive(Default)]
 pub struct CommentMutation;
 
+/// Comment mutations.
 #[Object]
 impl CommentMutation {
     /// Posts a reader's comment. It is published at once when the email
     /// already has an approved comment; otherwise it waits for a moderator.
     /// Invalid input comes back in `errors`, field by field.
-    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> ApiResult<AddCommentPayload> {
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCommentInput,
+    ) -> ApiResult<AddCommentPayload> {
         let new = match input.validate() {
             Ok(new) => new,
             Err(errors) => {
-                return Ok(AddCommentPayload::refused(errors.into_iter().map(Into::into).collect()));
+                return Ok(AddCommentPayload::refused(
+                    errors.into_iter().map(Into::into).collect(),
+                ));
             }
         };
         let client = request(ctx)?.client.clone();
@@ -387,11 +451,13 @@ impl CommentMutation {
             Err(ApiError::Validation(errors)) => Ok(AddCommentPayload::refused(
                 errors.into_iter().map(Into::into).collect(),
             )),
-            Err(err @ ApiError::IdempotencyKeyReused) => Ok(AddCommentPayload::refused(vec![CommentInputError {
-                field: Some("idempotencyKey".into()),
-                code: CommentErrorCode::IdempotencyKeyReused,
-                message: err.public_message(),
-            }])),
+            Err(err @ ApiError::IdempotencyKeyReused) => {
+                Ok(AddCommentPayload::refused(vec![CommentInputError {
+                    field: Some("idempotencyKey".into()),
+                    code: CommentErrorCode::IdempotencyKeyReused,
+                    message: err.public_message(),
+                }]))
+            }
             Err(other) => Err(other),
         }
     }

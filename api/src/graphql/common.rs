@@ -63,7 +63,11 @@ pub enum Lookup<A, B> {
 
 /// Exactly one of two optional lookup arguments must be given; `names`
 /// (e.g. "`slug` or `id`") goes into the error.
-pub fn exactly_one<A, B>(a: Option<A>, b: Option<B>, names: &'static str) -> Result<Lookup<A, B>, ApiError> {
+pub fn exactly_one<A, B>(
+    a: Option<A>,
+    b: Option<B>,
+    names: &'static str,
+) -> Result<Lookup<A, B>, ApiError> {
     match (a, b) {
         (Some(a), None) => Ok(Lookup::First(a)),
         (None, Some(b)) => Ok(Lookup::Second(b)),

@@ -17,6 +17,8 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct Comparison(pub comparison::Model);
 
+/// A comparison to another film, e.g. "like Sandra Bullock in *Gravity*".
+/// Drawn by a review or by a reader's comment.
 #[Object]
 impl Comparison {
     /// The comparison's global ID.

@@ -18,8 +18,12 @@ pub struct RequestData {
 }
 
 fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a T, ApiError> {
-    ctx.data::<T>()
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("missing context data: {}", std::any::type_name::<T>())))
+    ctx.data::<T>().map_err(|_| {
+        ApiError::internal(anyhow::anyhow!(
+            "missing context data: {}",
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
@@ -31,7 +35,10 @@ pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestData, ApiError> {
 }
 
 /// Loads one value through the request's DataLoader.
-pub async fn load_one<K>(ctx: &Context<'_>, key: K) -> Result<Option<<Loaders as Loader<K>>::Value>, ApiError>
+pub async fn load_one<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> Result<Option<<Loaders as Loader<K>>::Value>, ApiError>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<DbErr>>,
@@ -50,11 +57,16 @@ where
 }
 
 /// Loads many values, in the order of `keys`, skipping missing ones.
-pub async fn load_many<K>(ctx: &Context<'_>, keys: Vec<K>) -> Result<Vec<<Loaders as Loader<K>>::Value>, ApiError>
+pub async fn load_many<K>(
+    ctx: &Context<'_>,
+    keys: Vec<K>,
+) -> Result<Vec<<Loaders as Loader<K>>::Value>, ApiError>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Loaders: Loader<K, Error = Arc<DbErr>>,
 {
-    let mut found = data::<AppLoader>(ctx)?.load_many(keys.iter().cloned()).await?;
+    let mut found = data::<AppLoader>(ctx)?
+        .load_many(keys.iter().cloned())
+        .await?;
     Ok(keys.iter().filter_map(|k| found.remove(k)).collect())
 }

@@ -16,6 +16,8 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct Credit(pub credit::Model);
 
+/// A person's credit on a film: directing, writing, acting (with the
+/// character played) or other crew work.
 #[Object]
 impl Credit {
     /// The credit's global ID.

@@ -1,6 +1,5 @@
 //! `Film`, its filming locations, and the film queries.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::CreditRole as DbCreditRole;
@@ -11,13 +10,15 @@ use super::comparison::Comparison;
 use super::context::{db, load_list, load_many};
 use super::credit::Credit;
 use super::ids::{self, Kind};
-use super::loaders::{ComparisonsToFilm, CreditsOfFilm, LocationsOfFilm, PersonById, ReviewById, ReviewsOfFilm};
-use super::pagination::{Cursor, PageArgs, connection};
+use super::loaders::{
+    ComparisonsToFilm, CreditsOfFilm, LocationsOfFilm, PersonById, ReviewById, ReviewsOfFilm,
+};
+use super::pagination::{Connection, PageArgs, connection};
 use super::person::Person;
 use super::review::Review;
 use crate::error::ApiResult;
-use crate::service::page::{Position, SortKey};
 use crate::service;
+use crate::service::page::{Position, SortKey};
 
 /// A film.
 #[derive(Clone)]
@@ -31,18 +32,31 @@ impl Film {
         }
     }
 
-    async fn credits_where(&self, ctx: &Context<'_>, keep: impl Fn(DbCreditRole) -> bool) -> ApiResult<Vec<Credit>> {
+    async fn credits_where(
+        &self,
+        ctx: &Context<'_>,
+        keep: impl Fn(DbCreditRole) -> bool,
+    ) -> ApiResult<Vec<Credit>> {
         let credits: Vec<entity::credit::Model> = load_list(ctx, CreditsOfFilm(self.0.id)).await?;
-        Ok(credits.into_iter().filter(|c| keep(c.role)).map(Credit).collect())
+        Ok(credits
+            .into_iter()
+            .filter(|c| keep(c.role))
+            .map(Credit)
+            .collect())
     }
 
     async fn people_with(&self, ctx: &Context<'_>, role: DbCreditRole) -> ApiResult<Vec<Person>> {
         let credits = self.credits_where(ctx, |r| r == role).await?;
         let keys = credits.iter().map(|c| PersonById(c.0.person_id)).collect();
-        Ok(load_many(ctx, keys).await?.into_iter().map(Person).collect())
+        Ok(load_many(ctx, keys)
+            .await?
+            .into_iter()
+            .map(Person)
+            .collect())
     }
 }
 
+/// A film.
 #[Object]
 impl Film {
     /// The film's global ID.
@@ -98,7 +112,8 @@ impl Film {
     /// Every credit on the film, or those with `role`.
     async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
         let role = role.map(DbCreditRole::from);
-        self.credits_where(ctx, |r| role.is_none_or(|role| role == r)).await
+        self.credits_where(ctx, |r| role.is_none_or(|role| role == r))
+            .await
     }
 
     /// Where the film was shot, and what those places stood in for.
@@ -122,10 +137,19 @@ impl Film {
 
     /// Published reviews that draw a comparison to this film.
     async fn comparing_reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<Review>> {
-        let rows: Vec<entity::comparison::Model> = load_list(ctx, ComparisonsToFilm(self.0.id)).await?;
-        let mut keys: Vec<ReviewById> = rows.iter().filter_map(|c| c.review_id).map(ReviewById).collect();
+        let rows: Vec<entity::comparison::Model> =
+            load_list(ctx, ComparisonsToFilm(self.0.id)).await?;
+        let mut keys: Vec<ReviewById> = rows
+            .iter()
+            .filter_map(|c| c.review_id)
+            .map(ReviewById)
+            .collect();
         keys.dedup();
-        Ok(load_many(ctx, keys).await?.into_iter().map(Review).collect())
+        Ok(load_many(ctx, keys)
+            .await?
+            .into_iter()
+            .map(Review)
+            .collect())
     }
 
     /// When the record was created.
@@ -177,6 +201,7 @@ pub struct FilmListInfo {
     search: Option<String>,
 }
 
+/// Fields of a list of films.
 #[Object]
 impl FilmListInfo {
     /// How many films the list holds across all pages. Counted only when asked for.
@@ -185,15 +210,21 @@ impl FilmListInfo {
     }
 }
 
-pub type FilmConnection = Connection<Cursor, Film, FilmListInfo, EmptyFields>;
+pub type FilmConnection = Connection<Film, FilmListInfo>;
 
 #[derive(Default)]
 pub struct FilmQuery;
 
+/// Film queries.
 #[Object]
 impl FilmQuery {
     /// A film, by `slug` or by `id` (exactly one). Null when there is none.
-    async fn film(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> ApiResult<Option<Film>> {
+    async fn film(
+        &self,
+        ctx: &Context<'_>,
+        slug: Option<String>,
+        id: Option<ID>,
+    ) -> ApiResult<Option<Film>> {
         let row = match exactly_one(slug, id, "`slug` or `id`")? {
             Lookup::First(slug) => service::film::by_slug(db(ctx)?, &slug).await?,
             Lookup::Second(id) => {
@@ -218,6 +249,11 @@ impl FilmQuery {
     ) -> ApiResult<FilmConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
         let page = service::film::list(db(ctx)?, search.as_deref(), &request).await?;
-        Ok(connection(page, FilmListInfo { search }, Film::position, Film))
+        Ok(connection(
+            page,
+            FilmListInfo { search },
+            Film::position,
+            Film,
+        ))
     }
 }

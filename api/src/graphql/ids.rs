@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn an_id_of_another_type_is_refused() {
         let id = encode(Kind::Film, 42);
-        assert!(matches!(decode(&id, Kind::Person, "id"), Err(ApiError::InvalidId { .. })));
+        assert!(matches!(
+            decode(&id, Kind::Person, "id"),
+            Err(ApiError::InvalidId { .. })
+        ));
     }
 
     #[test]

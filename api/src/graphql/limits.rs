@@ -1,11 +1,14 @@
 //! Stable `extensions.code`s for the errors async-graphql itself raises:
-//! syntax errors, validation errors, and the depth and complexity limits.
+//! syntax errors, validation errors, the depth and complexity limits, and
+//! input values that do not coerce (a null where a value is required).
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
 /// Adds codes to parse and validation errors.
 pub struct ErrorCodes;
@@ -38,6 +41,18 @@ fn validation_code(message: &str) -> &'static str {
 
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
+    /// Every error our resolvers raise carries a code (see `ApiError`); an
+    /// error still without one comes from async-graphql coercing an input
+    /// value, so it is the client's.
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| with_code(e, "BAD_USER_INPUT"))
+            .collect();
+        response
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -73,8 +88,17 @@ mod tests {
 
     #[test]
     fn the_limit_messages_map_to_their_codes() {
-        assert_eq!(validation_code("Query is nested too deep."), "QUERY_TOO_DEEP");
-        assert_eq!(validation_code("Query is too complex."), "QUERY_TOO_COMPLEX");
-        assert_eq!(validation_code("Unknown field \"x\""), "GRAPHQL_VALIDATION_FAILED");
+        assert_eq!(
+            validation_code("Query is nested too deep."),
+            "QUERY_TOO_DEEP"
+        );
+        assert_eq!(
+            validation_code("Query is too complex."),
+            "QUERY_TOO_COMPLEX"
+        );
+        assert_eq!(
+            validation_code("Unknown field \"x\""),
+            "GRAPHQL_VALIDATION_FAILED"
+        );
     }
 }

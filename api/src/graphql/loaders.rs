@@ -108,7 +108,10 @@ by_id_loader!(
 
 /// Groups keys that share everything but their parent id, so each group is
 /// one statement.
-fn groups<K: Clone, G: Eq + std::hash::Hash>(keys: &[K], group: impl Fn(&K) -> (G, i32)) -> HashMap<G, Vec<i32>> {
+fn groups<K: Clone, G: Eq + std::hash::Hash>(
+    keys: &[K],
+    group: impl Fn(&K) -> (G, i32),
+) -> HashMap<G, Vec<i32>> {
     let mut map: HashMap<G, Vec<i32>> = HashMap::new();
     for key in keys {
         let (g, id) = group(key);
@@ -131,12 +134,16 @@ impl Loader<CommentPage> for Loaders {
 
     async fn load(&self, keys: &[CommentPage]) -> LoadResult<CommentPage, Self::Value> {
         let mut out = HashMap::new();
-        for ((thread, request), parents) in groups(keys, |k| ((k.thread, k.request.clone()), k.parent)) {
+        for ((thread, request), parents) in
+            groups(keys, |k| ((k.thread, k.request.clone()), k.parent))
+        {
             let mut pages = service::comment::pages(&self.db, thread, &parents, &request)
                 .await
                 .map_err(Arc::new)?;
             for parent in parents {
-                let page = pages.remove(&parent).unwrap_or_else(|| request.finish(Vec::new()));
+                let page = pages
+                    .remove(&parent)
+                    .unwrap_or_else(|| request.finish(Vec::new()));
                 out.insert(
                     CommentPage {
                         thread,
@@ -169,7 +176,10 @@ impl Loader<CommentCount> for Loaders {
                 .await
                 .map_err(Arc::new)?;
             for parent in parents {
-                out.insert(CommentCount { thread, parent }, counts.get(&parent).copied().unwrap_or(0));
+                out.insert(
+                    CommentCount { thread, parent },
+                    counts.get(&parent).copied().unwrap_or(0),
+                );
             }
         }
         Ok(out)
@@ -195,7 +205,9 @@ impl Loader<PersonReviewPage> for Loaders {
                 .await
                 .map_err(Arc::new)?;
             for person in people {
-                let page = pages.remove(&person).unwrap_or_else(|| request.finish(Vec::new()));
+                let page = pages
+                    .remove(&person)
+                    .unwrap_or_else(|| request.finish(Vec::new()));
                 out.insert(
                     PersonReviewPage {
                         person,
@@ -228,7 +240,10 @@ impl Loader<PersonReviewCount> for Loaders {
                 .await
                 .map_err(Arc::new)?;
             for person in people {
-                out.insert(PersonReviewCount { person, role }, counts.get(&person).copied().unwrap_or(0));
+                out.insert(
+                    PersonReviewCount { person, role },
+                    counts.get(&person).copied().unwrap_or(0),
+                );
             }
         }
         Ok(out)

@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod person;
+pub mod prefetch;
 pub mod review;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};

@@ -33,11 +33,21 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
         return Err(ApiError::InvalidId { argument: "id" });
     };
     Ok(match kind {
-        Kind::Film => load_one(ctx, FilmById(n)).await?.map(|m| Node::Film(Film(m))),
-        Kind::Person => load_one(ctx, PersonById(n)).await?.map(|m| Node::Person(Person(m))),
-        Kind::Review => load_one(ctx, ReviewById(n)).await?.map(|m| Node::Review(Review(m))),
-        Kind::Comment => load_one(ctx, CommentById(n)).await?.map(|m| Node::Comment(Comment(m))),
-        Kind::Credit => load_one(ctx, CreditById(n)).await?.map(|m| Node::Credit(Credit(m))),
+        Kind::Film => load_one(ctx, FilmById(n))
+            .await?
+            .map(|m| Node::Film(Film(m))),
+        Kind::Person => load_one(ctx, PersonById(n))
+            .await?
+            .map(|m| Node::Person(Person(m))),
+        Kind::Review => load_one(ctx, ReviewById(n))
+            .await?
+            .map(|m| Node::Review(Review(m))),
+        Kind::Comment => load_one(ctx, CommentById(n))
+            .await?
+            .map(|m| Node::Comment(Comment(m))),
+        Kind::Credit => load_one(ctx, CreditById(n))
+            .await?
+            .map(|m| Node::Credit(Credit(m))),
         Kind::Comparison => load_one(ctx, ComparisonById(n))
             .await?
             .map(|m| Node::Comparison(Comparison(m))),
@@ -47,6 +57,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Global object lookups.
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID; null when it does not exist or is not public.

@@ -1,6 +1,5 @@
 //! `Person` and the people queries.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::enums::CreditRole as DbCreditRole;
@@ -12,7 +11,7 @@ use super::credit::Credit;
 use super::film::Film;
 use super::ids::{self, Kind};
 use super::loaders::{CreditsOfPerson, FilmById, PersonReviewCount, PersonReviewPage};
-use super::pagination::{Cursor, PageArgs, connection};
+use super::pagination::{Connection, PageArgs, connection};
 use super::review::{Review, ReviewConnection, ReviewListInfo};
 use crate::error::ApiResult;
 use crate::service;
@@ -30,13 +29,21 @@ impl Person {
         }
     }
 
-    async fn credits_as(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<credit::Model>> {
+    async fn credits_as(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<CreditRole>,
+    ) -> ApiResult<Vec<credit::Model>> {
         let role = role.map(DbCreditRole::from);
         let rows: Vec<credit::Model> = load_list(ctx, CreditsOfPerson(self.0.id)).await?;
-        Ok(rows.into_iter().filter(|c| role.is_none_or(|r| r == c.role)).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|c| role.is_none_or(|r| r == c.role))
+            .collect())
     }
 }
 
+/// A person who works on films: a director, a writer, an actor.
 #[Object]
 impl Person {
     /// The person's global ID.
@@ -56,12 +63,21 @@ impl Person {
 
     /// The person's credits, or those with `role`.
     async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
-        Ok(self.credits_as(ctx, role).await?.into_iter().map(Credit).collect())
+        Ok(self
+            .credits_as(ctx, role)
+            .await?
+            .into_iter()
+            .map(Credit)
+            .collect())
     }
 
     /// The films the person is credited on (with `role`, or in any role),
     /// oldest first.
-    async fn filmography(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Film>> {
+    async fn filmography(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<CreditRole>,
+    ) -> ApiResult<Vec<Film>> {
         let mut keys: Vec<FilmById> = self
             .credits_as(ctx, role)
             .await?
@@ -72,7 +88,11 @@ impl Person {
         keys.dedup();
         let mut films = load_many(ctx, keys).await?;
         films.sort_by(|a, b| {
-            (a.release_year, &a.title_normalized, a.id).cmp(&(b.release_year, &b.title_normalized, b.id))
+            (a.release_year, &a.title_normalized, a.id).cmp(&(
+                b.release_year,
+                &b.title_normalized,
+                b.id,
+            ))
         });
         Ok(films.into_iter().map(Film).collect())
     }
@@ -96,7 +116,9 @@ impl Person {
             role,
             request: request.clone(),
         };
-        let page = load_one(ctx, key).await?.unwrap_or_else(|| request.finish(Vec::new()));
+        let page = load_one(ctx, key)
+            .await?
+            .unwrap_or_else(|| request.finish(Vec::new()));
         let info = ReviewListInfo::OfPerson(PersonReviewCount {
             person: self.0.id,
             role,
@@ -120,6 +142,7 @@ pub struct PersonListInfo {
     search: Option<String>,
 }
 
+/// Fields of a list of people.
 #[Object]
 impl PersonListInfo {
     /// How many people the list holds across all pages. Counted only when asked for.
@@ -128,15 +151,21 @@ impl PersonListInfo {
     }
 }
 
-pub type PersonConnection = Connection<Cursor, Person, PersonListInfo, EmptyFields>;
+pub type PersonConnection = Connection<Person, PersonListInfo>;
 
 #[derive(Default)]
 pub struct PersonQuery;
 
+/// People queries.
 #[Object]
 impl PersonQuery {
     /// A person, by `slug` or by `id` (exactly one). Null when there is none.
-    async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> ApiResult<Option<Person>> {
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        slug: Option<String>,
+        id: Option<ID>,
+    ) -> ApiResult<Option<Person>> {
         let row = match exactly_one(slug, id, "`slug` or `id`")? {
             Lookup::First(slug) => service::person::by_slug(db(ctx)?, &slug).await?,
             Lookup::Second(id) => {
@@ -161,6 +190,11 @@ impl PersonQuery {
     ) -> ApiResult<PersonConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
         let page = service::person::list(db(ctx)?, search.as_deref(), &request).await?;
-        Ok(connection(page, PersonListInfo { search }, Person::position, Person))
+        Ok(connection(
+            page,
+            PersonListInfo { search },
+            Person::position,
+            Person,
+        ))
     }
 }

@@ -1,6 +1,5 @@
 //! `Review`, the review queries, and their filters.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject};
 use chrono::{DateTime, Utc};
 use entity::review;
@@ -12,14 +11,16 @@ use super::context::{db, load_list, load_one};
 use super::film::Film;
 use super::ids::{self, Kind};
 use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount};
-use super::pagination::{Cursor, PageArgs, connection};
+use super::pagination::{Connection, PageArgs, connection};
 use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Thread;
 use crate::service::page::{Direction, Position, SortKey};
 use crate::service::person::PersonRef as PersonRefKey;
-use crate::service::review::{CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey};
+use crate::service::review::{
+    CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
+};
 
 /// A published review of a film.
 #[derive(Clone)]
@@ -34,6 +35,7 @@ impl Review {
     }
 }
 
+/// A published review of a film.
 #[Object]
 impl Review {
     /// The review's global ID.
@@ -123,7 +125,13 @@ impl Review {
             CommentLayout::Threaded => Thread::TopLevel,
             CommentLayout::Flat => Thread::Flat,
         };
-        comment_page(ctx, thread, self.0.id, PageArgs::new(first, after, last, before)).await
+        comment_page(
+            ctx,
+            thread,
+            self.0.id,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
     }
 
     /// How many approved comments the review has, replies included: the
@@ -159,6 +167,7 @@ pub enum ReviewListInfo {
     OfPerson(PersonReviewCount),
 }
 
+/// Fields of a list of reviews.
 #[Object]
 impl ReviewListInfo {
     /// How many reviews the list holds across all pages. Counted only when asked for.
@@ -170,7 +179,7 @@ impl ReviewListInfo {
     }
 }
 
-pub type ReviewConnection = Connection<Cursor, Review, ReviewListInfo, EmptyFields>;
+pub type ReviewConnection = Connection<Review, ReviewListInfo>;
 
 /// A person, named one way.
 #[derive(OneofObject, Clone)]
@@ -250,13 +259,22 @@ impl ReviewFilter {
     fn into_key(self) -> ApiResult<ReviewFilterKey> {
         let mut credits = Vec::new();
         if let Some(p) = self.director {
-            credits.push(credit_filter(p.into_key("filter.director")?, Some(CreditRole::Director)));
+            credits.push(credit_filter(
+                p.into_key("filter.director")?,
+                Some(CreditRole::Director),
+            ));
         }
         if let Some(p) = self.actor {
-            credits.push(credit_filter(p.into_key("filter.actor")?, Some(CreditRole::Actor)));
+            credits.push(credit_filter(
+                p.into_key("filter.actor")?,
+                Some(CreditRole::Actor),
+            ));
         }
         if let Some(c) = self.credit {
-            credits.push(credit_filter(c.person.into_key("filter.credit.person")?, c.role));
+            credits.push(credit_filter(
+                c.person.into_key("filter.credit.person")?,
+                c.role,
+            ));
         }
         Ok(ReviewFilterKey {
             credits,
@@ -304,14 +322,26 @@ pub struct ReviewOrder {
 #[derive(Default)]
 pub struct ReviewQuery;
 
+/// Review queries.
 #[Object]
 impl ReviewQuery {
     /// A published review, by `slug` or by `id` (exactly one). Null when
     /// there is none.
-    async fn review(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> ApiResult<Option<Review>> {
+    async fn review(
+        &self,
+        ctx: &Context<'_>,
+        slug: Option<String>,
+        id: Option<ID>,
+    ) -> ApiResult<Option<Review>> {
         let row = match exactly_one(slug, id, "`slug` or `id`")? {
             Lookup::First(slug) => service::review::by_slug(db(ctx)?, &slug).await?,
-            Lookup::Second(id) => load_one(ctx, super::loaders::ReviewById(ids::decode(&id, Kind::Review, "id")?)).await?,
+            Lookup::Second(id) => {
+                load_one(
+                    ctx,
+                    super::loaders::ReviewById(ids::decode(&id, Kind::Review, "id")?),
+                )
+                .await?
+            }
         };
         Ok(row.map(Review))
     }
@@ -340,6 +370,12 @@ impl ReviewQuery {
             OrderDirection::Desc => Direction::Desc,
         };
         let page = service::review::list(db(ctx)?, &filter, direction, &request).await?;
-        Ok(connection(page, ReviewListInfo::Filtered(filter), Review::position, Review))
+        super::prefetch::reviews(ctx, &page.items).await?;
+        Ok(connection(
+            page,
+            ReviewListInfo::Filtered(filter),
+            Review::position,
+            Review,
+        ))
     }
 }

@@ -38,13 +38,20 @@ pub async fn post(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The request body could not be read.");
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "The request body could not be read.",
+            );
         };
         if body.len() + chunk.len() > state.max_body_bytes {
             return http_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "REQUEST_TOO_LARGE",
-                &format!("The request body is larger than {} bytes.", state.max_body_bytes),
+                &format!(
+                    "The request body is larger than {} bytes.",
+                    state.max_body_bytes
+                ),
             );
         }
         body.extend_from_slice(&chunk);
@@ -70,9 +77,11 @@ pub async fn post(
     }
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(with_request_data(r, &req, &state)),
-        BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| with_request_data(r, &req, &state)).collect())
-        }
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| with_request_data(r, &req, &state))
+                .collect(),
+        ),
     };
     respond(schema.execute_batch(batch).await)
 }
@@ -80,15 +89,24 @@ pub async fn post(
 /// `GET /graphql`: GraphiQL for a browser; otherwise a query from the URL's
 /// `query`, `variables` and `operationName`. Mutations are refused with 405,
 /// so a link or an image tag can never change data.
-pub async fn get(req: HttpRequest, schema: web::Data<AppSchema>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn get(
+    req: HttpRequest,
+    schema: web::Data<AppSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let params: GetParams = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(q) => q.into_inner(),
         Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
     let Some(query) = params.query else {
         if wants_html(req.headers()) {
-            let page = GraphiQLSource::build().endpoint("/graphql").title("Marquee GraphiQL").finish();
-            return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page);
+            let page = GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Marquee GraphiQL")
+                .finish();
+            return HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(page);
         }
         return http_error(
             StatusCode::BAD_REQUEST,
@@ -98,7 +116,10 @@ pub async fn get(req: HttpRequest, schema: web::Data<AppSchema>, state: web::Dat
     };
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {
         let op = match &params.operation_name {
-            Some(name) => doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+            Some(name) => doc
+                .operations
+                .iter()
+                .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
             None => doc.operations.iter().next(),
         };
         if let Some((_, op)) = op
@@ -123,7 +144,11 @@ pub async fn get(req: HttpRequest, schema: web::Data<AppSchema>, state: web::Dat
         match serde_json::from_str(&vars) {
             Ok(vars) => request = request.variables(async_graphql::Variables::from_json(vars)),
             Err(_) => {
-                return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "`variables` is not a JSON object.");
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`variables` is not a JSON object.",
+                );
             }
         }
     }
@@ -169,7 +194,10 @@ fn client_info(req: &HttpRequest, secret: &str) -> ClientInfo {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(255).collect());
-    ClientInfo { ip_hash, user_agent }
+    ClientInfo {
+        ip_hash,
+        user_agent,
+    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -177,9 +205,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            mime.trim().eq_ignore_ascii_case("application/json")
-        })
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::page::{Direction, Page, PageRequest, Window, windowed};
 use super::{begin_write, now, review};
-use crate::domain::{AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode};
+use crate::domain::{
+    AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
+};
 use crate::error::{ApiError, ApiResult};
 
 /// A validated comment, ready to store.
@@ -55,7 +57,10 @@ impl NewComment {
             self.parent_id.map(|p| p.to_string()).unwrap_or_default(),
             self.author_name.as_ref().to_owned(),
             self.author_email.as_ref().to_owned(),
-            self.author_url.as_ref().map(|u| u.as_ref().to_owned()).unwrap_or_default(),
+            self.author_url
+                .as_ref()
+                .map(|u| u.as_ref().to_owned())
+                .unwrap_or_default(),
             self.body.as_ref().to_owned(),
         ] {
             h.update((part.len() as u64).to_le_bytes());
@@ -68,7 +73,11 @@ impl NewComment {
 /// Stores a comment. It is APPROVED when its email already has an approved
 /// comment, as WordPress does; otherwise PENDING, awaiting a moderator.
 #[tracing::instrument(skip_all, fields(review_id = new.review_id))]
-pub async fn post(db: &DatabaseConnection, new: NewComment, client: ClientInfo) -> ApiResult<Posted> {
+pub async fn post(
+    db: &DatabaseConnection,
+    new: NewComment,
+    client: ClientInfo,
+) -> ApiResult<Posted> {
     let request_hash = new.request_hash();
     let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
     if let Some(key) = &key
@@ -78,6 +87,13 @@ pub async fn post(db: &DatabaseConnection, new: NewComment, client: ClientInfo) 
     }
 
     let txn = begin_write(db).await?;
+    // Again inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes this
+    // check and the insert below one step.
+    if let Some(key) = &key
+        && let Some(first) = by_idempotency_key(&txn, key).await?
+    {
+        return replay(first, &request_hash);
+    }
     if review::by_ids(&txn, &[new.review_id]).await?.is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "reviewId",
@@ -87,7 +103,8 @@ pub async fn post(db: &DatabaseConnection, new: NewComment, client: ClientInfo) 
     }
     if let Some(parent_id) = new.parent_id {
         let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
-        let usable = parent.is_some_and(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved);
+        let usable = parent
+            .is_some_and(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved);
         if !usable {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "parentId",
@@ -132,36 +149,41 @@ pub async fn post(db: &DatabaseConnection, new: NewComment, client: ClientInfo) 
         .on_conflict_do_nothing_on([comment::Column::IdempotencyKey])
         .exec_with_returning(&txn)
         .await;
-    match inserted {
-        Ok(TryInsertResult::Inserted(comment)) => {
+    // Nothing inserted means a concurrent request with the same key won the
+    // race: PostgreSQL's unique index let one insert through, and this one
+    // did nothing (or, on some paths, failed on the index).
+    let comment = match inserted {
+        Ok(TryInsertResult::Inserted(comment)) => Some(comment),
+        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty)
+        | Err(DbErr::RecordNotFound(_) | DbErr::RecordNotInserted) => None,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => None,
+        Err(err) => return Err(err.into()),
+    };
+    match comment {
+        Some(comment) => {
             txn.commit().await?;
             Ok(Posted {
                 comment,
                 replayed: false,
             })
         }
-        // A concurrent request with the same key won the race.
-        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty) => {
+        None => {
             txn.rollback().await?;
-            let key = key.unwrap_or_default();
-            let first = by_idempotency_key(db, &key)
-                .await?
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))?;
+            let first = match &key {
+                Some(key) => by_idempotency_key(db, key).await?,
+                None => None,
+            };
+            let first = first
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the comment was not stored")))?;
             replay(first, &request_hash)
         }
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            txn.rollback().await?;
-            let key = key.unwrap_or_default();
-            match by_idempotency_key(db, &key).await? {
-                Some(first) => replay(first, &request_hash),
-                None => Err(err.into()),
-            }
-        }
-        Err(err) => Err(err.into()),
     }
 }
 
-async fn by_idempotency_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<comment::Model>, DbErr> {
+async fn by_idempotency_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<comment::Model>, DbErr> {
     comment::Entity::find()
         .filter(comment::Column::IdempotencyKey.eq(key))
         .one(db)

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use entity::enums::{CommentStatus, ReviewStatus};
 use entity::{comment, comparison, review};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::{group_by, now};
 
@@ -72,7 +74,10 @@ pub async fn to_films(
 }
 
 /// Public comparisons by id.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, comparison::Model>, DbErr> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, comparison::Model>, DbErr> {
     let rows = comparison::Entity::find()
         .filter(comparison::Column::Id.is_in(ids.iter().copied()))
         .filter(public())

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use entity::credit;
 use super::group_by;
+use entity::credit;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// Credits of many films, each film's by role and billing order.
@@ -35,7 +35,10 @@ pub async fn by_people(
 }
 
 /// Credits by id.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, credit::Model>, DbErr> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, credit::Model>, DbErr> {
     let rows = credit::Entity::find()
         .filter(credit::Column::Id.is_in(ids.iter().copied()))
         .all(db)

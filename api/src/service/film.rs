@@ -3,13 +3,19 @@
 use std::collections::HashMap;
 
 use entity::{film, film_location};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Select,
+};
 
 use super::group_by;
 use super::page::{Direction, Page, PageRequest, paginate};
 use crate::domain::text::normalize_name;
 
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, film::Model>, DbErr> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, film::Model>, DbErr> {
     let rows = film::Entity::find()
         .filter(film::Column::Id.is_in(ids.iter().copied()))
         .all(db)

@@ -180,7 +180,10 @@ fn clean_opt(s: &Option<String>) -> Option<String> {
 
 /// Imports content in one transaction: all of it, or nothing.
 #[tracing::instrument(skip_all)]
-pub async fn import(db: &DatabaseConnection, content: &Content) -> Result<ImportReport, ImportError> {
+pub async fn import(
+    db: &DatabaseConnection,
+    content: &Content,
+) -> Result<ImportReport, ImportError> {
     let txn = begin_write(db).await?;
     let mut report = ImportReport::default();
     for p in &content.people {
@@ -202,14 +205,19 @@ pub async fn import(db: &DatabaseConnection, content: &Content) -> Result<Import
         let (review_id, outcome) = upsert_review(&txn, film_id, r).await?;
         report.count(outcome);
         for (position, c) in r.comparisons.iter().enumerate() {
-            report.count(upsert_comparison(&txn, Source::Review(review_id), position as i32, c).await?);
+            report.count(
+                upsert_comparison(&txn, Source::Review(review_id), position as i32, c).await?,
+            );
         }
         for c in &r.comments {
             let created_at = c.created_at.or(r.published_at).unwrap_or_else(now);
             let (comment_id, outcome) = upsert_comment(&txn, review_id, created_at, c).await?;
             report.count(outcome);
             for (position, cmp) in c.comparisons.iter().enumerate() {
-                report.count(upsert_comparison(&txn, Source::Comment(comment_id), position as i32, cmp).await?);
+                report.count(
+                    upsert_comparison(&txn, Source::Comment(comment_id), position as i32, cmp)
+                        .await?,
+                );
             }
         }
     }
@@ -218,7 +226,9 @@ pub async fn import(db: &DatabaseConnection, content: &Content) -> Result<Import
 }
 
 /// Loads the demo content when the database holds no films yet.
-pub async fn load_demo_if_empty(db: &DatabaseConnection) -> Result<Option<ImportReport>, ImportError> {
+pub async fn load_demo_if_empty(
+    db: &DatabaseConnection,
+) -> Result<Option<ImportReport>, ImportError> {
     if film::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
@@ -253,7 +263,10 @@ async fn save<A>(
     touch: impl FnOnce(&mut A),
 ) -> Result<(<A::Entity as EntityTrait>::Model, Outcome), DbErr>
 where
-    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send + TryIntoModel<<A::Entity as EntityTrait>::Model>,
+    A: ActiveModelTrait
+        + sea_orm::ActiveModelBehavior
+        + Send
+        + TryIntoModel<<A::Entity as EntityTrait>::Model>,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
     match existing {
@@ -323,12 +336,15 @@ async fn upsert_film(txn: &DatabaseTransaction, f: &FilmIn) -> Result<(i32, Outc
             ..Default::default()
         },
         |row| {
-            row.title_normalized.set_if_not_equals(normalize_name(&title));
+            row.title_normalized
+                .set_if_not_equals(normalize_name(&title));
             row.title.set_if_not_equals(title);
             row.release_year.set_if_not_equals(f.release_year);
             row.synopsis.set_if_not_equals(clean_opt(&f.synopsis));
-            row.poster_url.set_if_not_equals(f.poster.as_ref().map(|p| p.url.clone()));
-            row.poster_alt.set_if_not_equals(f.poster.as_ref().map(|p| clean(&p.alt)));
+            row.poster_url
+                .set_if_not_equals(f.poster.as_ref().map(|p| p.url.clone()));
+            row.poster_alt
+                .set_if_not_equals(f.poster.as_ref().map(|p| clean(&p.alt)));
         },
         |row| row.updated_at = Set(at),
     )
@@ -364,7 +380,8 @@ async fn upsert_credit(
         |row| {
             row.job.set_if_not_equals(clean_opt(&c.job));
             row.character.set_if_not_equals(clean_opt(&c.character));
-            row.character_note.set_if_not_equals(clean_opt(&c.character_note));
+            row.character_note
+                .set_if_not_equals(clean_opt(&c.character_note));
             row.voice.set_if_not_equals(c.voice);
             row.billing_order.set_if_not_equals(c.billing);
         },
@@ -401,7 +418,8 @@ async fn upsert_location(
             ..Default::default()
         },
         |row| {
-            row.stands_in_for.set_if_not_equals(clean_opt(&l.stands_in_for));
+            row.stands_in_for
+                .set_if_not_equals(clean_opt(&l.stands_in_for));
             row.position.set_if_not_equals(position);
         },
         |_| {},
@@ -410,7 +428,11 @@ async fn upsert_location(
     Ok(outcome)
 }
 
-async fn upsert_review(txn: &DatabaseTransaction, film_id: i32, r: &ReviewIn) -> Result<(i32, Outcome), DbErr> {
+async fn upsert_review(
+    txn: &DatabaseTransaction,
+    film_id: i32,
+    r: &ReviewIn,
+) -> Result<(i32, Outcome), DbErr> {
     let existing = review::Entity::find()
         .filter(review::Column::Slug.eq(&r.slug))
         .one(txn)
@@ -435,8 +457,10 @@ async fn upsert_review(txn: &DatabaseTransaction, film_id: i32, r: &ReviewIn) ->
             row.body_markdown.set_if_not_equals(body);
             row.excerpt.set_if_not_equals(summary);
             row.verdict.set_if_not_equals(clean_opt(&r.verdict));
-            row.poster_url.set_if_not_equals(r.poster.as_ref().map(|p| p.url.clone()));
-            row.poster_alt.set_if_not_equals(r.poster.as_ref().map(|p| clean(&p.alt)));
+            row.poster_url
+                .set_if_not_equals(r.poster.as_ref().map(|p| p.url.clone()));
+            row.poster_alt
+                .set_if_not_equals(r.poster.as_ref().map(|p| clean(&p.alt)));
             row.status.set_if_not_equals(r.status);
             row.published_at.set_if_not_equals(r.published_at);
         },

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order,
+    QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 
 use super::sql::Sql;
@@ -177,7 +177,7 @@ where
     let (scan, bound) = request.scan(order);
     let mut select = select;
     if let Some(bound) = bound {
-        select = select.filter(past(Expr::col(sort).into(), Expr::col(id).into(), bound, scan));
+        select = select.filter(past(Expr::col(sort), Expr::col(id), bound, scan));
     }
     let rows = select
         .order_by(sort, scan.order())
@@ -249,7 +249,10 @@ pub async fn windowed<M: FromQueryResult>(
     let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
     for row in rows {
         let key: i32 = row.try_get("", "partition_key")?;
-        scanned.entry(key).or_default().push(M::from_query_result(&row, "")?);
+        scanned
+            .entry(key)
+            .or_default()
+            .push(M::from_query_result(&row, "")?);
     }
     Ok(scanned
         .into_iter()
@@ -263,7 +266,10 @@ mod tests {
 
     #[test]
     fn a_forward_page_with_an_extra_row_has_a_next_page() {
-        let req = PageRequest::Forward { first: 2, after: None };
+        let req = PageRequest::Forward {
+            first: 2,
+            after: None,
+        };
         let page = req.finish(vec![1, 2, 3]);
         assert_eq!(page.items, vec![1, 2]);
         assert!(page.has_next_page);
@@ -272,8 +278,14 @@ mod tests {
 
     #[test]
     fn a_backward_page_is_returned_in_display_order() {
-        let bound = Position { key: SortKey::Text("m".into()), id: 9 };
-        let req = PageRequest::Backward { last: 2, before: Some(bound) };
+        let bound = Position {
+            key: SortKey::Text("m".into()),
+            id: 9,
+        };
+        let req = PageRequest::Backward {
+            last: 2,
+            before: Some(bound),
+        };
         let page = req.finish(vec![5, 4, 3]);
         assert_eq!(page.items, vec![4, 5]);
         assert!(page.has_previous_page);
@@ -282,7 +294,10 @@ mod tests {
 
     #[test]
     fn a_backward_scan_runs_against_the_order() {
-        let req = PageRequest::Backward { last: 2, before: None };
+        let req = PageRequest::Backward {
+            last: 2,
+            before: None,
+        };
         assert_eq!(req.scan(Direction::Desc).0, Direction::Asc);
         assert_eq!(req.scan(Direction::Asc).0, Direction::Desc);
     }

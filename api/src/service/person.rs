@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use entity::person;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Select,
+};
 
 use super::page::{Direction, Page, PageRequest, paginate};
 use crate::domain::text::normalize_name;
@@ -17,7 +19,10 @@ pub enum PersonRef {
     Name(String),
 }
 
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, person::Model>, DbErr> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, person::Model>, DbErr> {
     let rows = person::Entity::find()
         .filter(person::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -25,7 +30,10 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
-pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<person::Model>, DbErr> {
+pub async fn by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<person::Model>, DbErr> {
     person::Entity::find()
         .filter(person::Column::Slug.eq(slug))
         .one(db)

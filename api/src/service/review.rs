@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use entity::enums::{CreditRole, ReviewStatus};
 use entity::{comparison, credit, person, review};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select,
+};
 
 use super::page::{Direction, Page, PageRequest, Window, paginate, windowed};
 use super::person::PersonRef;
@@ -57,7 +60,8 @@ fn public() -> Select<review::Entity> {
 /// `credit.film_id` of the films on which `person` has `role`.
 fn credited_films(person: &PersonRef, role: Option<CreditRole>) -> SelectStatement {
     let mut q = Query::select();
-    q.column((credit::Entity, credit::Column::FilmId)).from(credit::Entity);
+    q.column((credit::Entity, credit::Column::FilmId))
+        .from(credit::Entity);
     match person {
         PersonRef::Id(id) => {
             q.and_where(Expr::col((credit::Entity, credit::Column::PersonId)).eq(*id));
@@ -77,7 +81,8 @@ fn credited_films(person: &PersonRef, role: Option<CreditRole>) -> SelectStateme
                     .equals((credit::Entity, credit::Column::PersonId)),
             )
             .and_where(
-                Expr::col((person::Entity, person::Column::NameNormalized)).eq(normalize_name(name)),
+                Expr::col((person::Entity, person::Column::NameNormalized))
+                    .eq(normalize_name(name)),
             );
         }
     }
@@ -118,7 +123,9 @@ fn film_condition(column: impl ColumnTrait, film: &FilmRef) -> Condition {
 fn filtered(filter: &ReviewFilter) -> Select<review::Entity> {
     let mut select = public();
     for credit in &filter.credits {
-        select = select.filter(review::Column::FilmId.in_subquery(credited_films(&credit.person, credit.role)));
+        select = select.filter(
+            review::Column::FilmId.in_subquery(credited_films(&credit.person, credit.role)),
+        );
     }
     if let Some(film) = &filter.film {
         select = select.filter(film_condition(review::Column::FilmId, film));
@@ -173,7 +180,10 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ReviewFilter) -> Result<u
 }
 
 /// Public reviews by id.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, review::Model>, DbErr> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, review::Model>, DbErr> {
     let rows = public()
         .filter(review::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -181,7 +191,10 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i3
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
-pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<review::Model>, DbErr> {
+pub async fn by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<review::Model>, DbErr> {
     public().filter(review::Column::Slug.eq(slug)).one(db).await
 }
 
@@ -214,7 +227,10 @@ pub async fn pages_for_people(
         id: "r.id",
         order: Direction::Desc,
     };
-    windowed(db, window, request, |sql| people_reviews(sql, person_ids, role)).await
+    windowed(db, window, request, |sql| {
+        people_reviews(sql, person_ids, role)
+    })
+    .await
 }
 
 /// For each person, how many public reviews `pages_for_people` would list.
@@ -241,8 +257,10 @@ pub async fn counts_for_people(
 /// `person_ids` has `role`, with the person as `pf.person_id`. `DISTINCT`
 /// keeps a writer-director's film from counting twice.
 fn people_reviews(sql: &mut Sql, person_ids: &[i32], role: Option<CreditRole>) {
-    sql.push("FROM review r JOIN (SELECT DISTINCT person_id, film_id FROM credit WHERE person_id IN ")
-        .bind_list(person_ids.iter().copied());
+    sql.push(
+        "FROM review r JOIN (SELECT DISTINCT person_id, film_id FROM credit WHERE person_id IN ",
+    )
+    .bind_list(person_ids.iter().copied());
     if let Some(role) = role {
         sql.push(" AND role = ").bind(role);
     }

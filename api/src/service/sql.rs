@@ -69,14 +69,20 @@ mod tests {
     #[test]
     fn postgres_placeholders_are_numbered_in_order() {
         let mut sql = Sql::new(DbBackend::Postgres);
-        sql.push("a = ").bind(1).push(" AND b IN ").bind_list([2, 3]);
+        sql.push("a = ")
+            .bind(1)
+            .push(" AND b IN ")
+            .bind_list([2, 3]);
         assert_eq!(sql.into_statement().sql, "a = $1 AND b IN ($2, $3)");
     }
 
     #[test]
     fn sqlite_placeholders_are_question_marks() {
         let mut sql = Sql::new(DbBackend::Sqlite);
-        sql.push("a = ").bind(1).push(" AND b IN ").bind_list(Vec::<i32>::new());
+        sql.push("a = ")
+            .bind(1)
+            .push(" AND b IN ")
+            .bind_list(Vec::<i32>::new());
         assert_eq!(sql.into_statement().sql, "a = ? AND b IN (NULL)");
     }
 }

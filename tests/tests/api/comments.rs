@@ -1,0 +1,335 @@
+//! `addComment`: the happy path, every validation rule, the held/approved
+//! policy, and retries with an idempotency key.
+
+use entity::enums::CommentStatus;
+use marquee_tests::{Backend, TestApp, backend_tests, spawn_app};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+
+const ADD: &str = r#"
+mutation ($input: AddCommentInput!) {
+  addComment(input: $input) {
+    status replayed
+    comment { id authorName authorUrl body bodyHtml status }
+    errors { field code message }
+  }
+}"#;
+
+async fn add(app: &TestApp, input: Value) -> Value {
+    app.data(ADD, json!({ "input": input })).await["addComment"].clone()
+}
+
+async fn valid_input(app: &TestApp) -> Value {
+    json!({
+        "reviewId": app.her_review_id().await,
+        "authorName": "Ada Reader",
+        "authorEmail": "ada@example.org",
+        "authorUrl": "ada.example.org",
+        "body": "Saw it twice.\nStill thinking about it.",
+    })
+}
+
+fn codes(payload: &Value) -> Vec<(String, String)> {
+    payload["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or("").to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn public_comment_authors(app: &TestApp) -> Vec<String> {
+    let data = app
+        .data(r#"{ review(slug: "her") { comments(layout: FLAT) { edges { node { authorName } } } } }"#, json!({}))
+        .await;
+    data["review"]["comments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["authorName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_first_comment_is_held_for_moderation_and_returned_to_its_author(backend: Backend) {
+    // Arrange
+    let app = spawn_app(backend).await;
+    let input = valid_input(&app).await;
+    // Act
+    let payload = add(&app, input).await;
+    // Assert
+    assert_eq!(payload["errors"], json!([]));
+    assert_eq!(payload["status"], "PENDING");
+    assert_eq!(payload["replayed"], false);
+    let comment = &payload["comment"];
+    assert_eq!(comment["status"], "PENDING");
+    assert_eq!(comment["authorName"], "Ada Reader");
+    assert_eq!(comment["authorUrl"], "http://ada.example.org");
+    assert_eq!(comment["body"], "Saw it twice.\nStill thinking about it.");
+    assert_eq!(
+        comment["bodyHtml"],
+        "<p>Saw it twice.<br>\nStill thinking about it.</p>"
+    );
+    assert_eq!(
+        public_comment_authors(&app).await,
+        vec!["Mainstream Chick"],
+        "held comments are not public"
+    );
+}
+
+async fn an_email_with_an_approved_comment_is_approved_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = add(&app, valid_input(&app).await).await;
+    assert_eq!(first["status"], "PENDING");
+    // A moderator approves the first comment (moderation lands in a later issue).
+    let row = entity::comment::Entity::find()
+        .filter(entity::comment::Column::AuthorEmail.eq("ada@example.org"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: entity::comment::ActiveModel = row.into();
+    row.status = Set(CommentStatus::Approved);
+    row.update(&app.db).await.unwrap();
+
+    let mut input = valid_input(&app).await;
+    input["authorEmail"] = json!("ADA@Example.ORG");
+    input["body"] = json!("A second thought.");
+    let second = add(&app, input).await;
+
+    assert_eq!(second["status"], "APPROVED", "emails compare without case");
+    assert_eq!(
+        public_comment_authors(&app).await,
+        vec!["Mainstream Chick", "Ada Reader", "Ada Reader"]
+    );
+    let count = app
+        .data(r#"{ review(slug: "her") { commentCount } }"#, json!({}))
+        .await;
+    assert_eq!(count["review"]["commentCount"], 3);
+}
+
+async fn every_validation_rule_answers_with_its_field_and_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let base = valid_input(&app).await;
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        ("blank name", json!("   "), "authorName", "REQUIRED"),
+        (
+            "name over 245 bytes",
+            json!("é".repeat(123)),
+            "authorName",
+            "TOO_LONG",
+        ),
+        ("blank email", json!(""), "authorEmail", "REQUIRED"),
+        (
+            "email without @",
+            json!("ada.example.org"),
+            "authorEmail",
+            "INVALID_EMAIL",
+        ),
+        (
+            "email without domain dot",
+            json!("ada@localhost"),
+            "authorEmail",
+            "INVALID_EMAIL",
+        ),
+        (
+            "email over 100 bytes",
+            json!(format!("{}@example.org", "a".repeat(90))),
+            "authorEmail",
+            "TOO_LONG",
+        ),
+        (
+            "javascript url",
+            json!("javascript:alert(1)"),
+            "authorUrl",
+            "INVALID_URL",
+        ),
+        (
+            "url over 200 bytes",
+            json!(format!("https://example.org/{}", "p".repeat(190))),
+            "authorUrl",
+            "TOO_LONG",
+        ),
+        ("blank body", json!(" \n\t "), "body", "REQUIRED"),
+        (
+            "body over 65525 bytes",
+            json!("x".repeat(65_526)),
+            "body",
+            "TOO_LONG",
+        ),
+        (
+            "bad review id",
+            json!("not-an-id"),
+            "reviewId",
+            "INVALID_REFERENCE",
+        ),
+        (
+            "idempotency key with spaces",
+            json!("a key"),
+            "idempotencyKey",
+            "INVALID_FORMAT",
+        ),
+    ];
+    for (case, value, field, code) in cases {
+        let mut input = base.clone();
+        input[field] = value;
+        let payload = add(&app, input).await;
+        assert_eq!(
+            codes(&payload),
+            vec![(field.to_owned(), code.to_owned())],
+            "{case}"
+        );
+        assert_eq!(payload["comment"], Value::Null, "{case}");
+        assert!(
+            !payload["errors"][0]["message"].as_str().unwrap().is_empty(),
+            "{case}"
+        );
+    }
+    // At the limits exactly, all is well.
+    let mut input = base.clone();
+    input["authorName"] = json!("n".repeat(245));
+    input["body"] = json!("b".repeat(65_525));
+    assert_eq!(add(&app, input).await["errors"], json!([]));
+    // No refused comment was stored.
+    let stored = entity::comment::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2, "the seed comment and the one valid comment");
+}
+
+async fn all_refused_fields_are_reported_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut input = valid_input(&app).await;
+    input["authorName"] = json!("");
+    input["authorEmail"] = json!("nope");
+    input["body"] = json!("");
+    let payload = add(&app, input).await;
+    assert_eq!(
+        codes(&payload),
+        vec![
+            ("authorName".to_owned(), "REQUIRED".to_owned()),
+            ("authorEmail".to_owned(), "INVALID_EMAIL".to_owned()),
+            ("body".to_owned(), "REQUIRED".to_owned()),
+        ]
+    );
+}
+
+async fn a_comment_must_target_a_published_review_and_an_approved_parent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // A draft review.
+    let film = entity::film::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let draft = entity::review::ActiveModel {
+        slug: Set("draft".into()),
+        film_id: Set(film.id),
+        headline: Set("Draft".into()),
+        body_markdown: Set("Not yet.".into()),
+        excerpt: Set("Not yet.".into()),
+        status: Set(entity::enums::ReviewStatus::Draft),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let draft_id = marquee_tests::marquee::graphql::ids::encode(
+        marquee_tests::marquee::graphql::ids::Kind::Review,
+        draft.id,
+    );
+
+    let mut input = valid_input(&app).await;
+    input["reviewId"] = json!(draft_id.0);
+    assert_eq!(
+        codes(&add(&app, input).await),
+        vec![("reviewId".into(), "INVALID_REFERENCE".into())]
+    );
+
+    // A reply to a pending comment is refused; to the approved seed comment, accepted.
+    let pending = add(&app, valid_input(&app).await).await;
+    let mut reply = valid_input(&app).await;
+    reply["parentId"] = pending["comment"]["id"].clone();
+    reply["body"] = json!("Replying.");
+    assert_eq!(
+        codes(&add(&app, reply.clone()).await),
+        vec![("parentId".into(), "INVALID_REFERENCE".into())]
+    );
+
+    let seed = app
+        .data(
+            r#"{ review(slug: "her") { comments { edges { node { id } } } } }"#,
+            json!({}),
+        )
+        .await;
+    reply["parentId"] = seed["review"]["comments"]["edges"][0]["node"]["id"].clone();
+    let accepted = add(&app, reply).await;
+    assert_eq!(accepted["errors"], json!([]));
+    assert_eq!(accepted["status"], "PENDING");
+}
+
+async fn a_retry_with_the_same_key_returns_the_first_comment_and_stores_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut input = valid_input(&app).await;
+    input["idempotencyKey"] = json!("5e1d3c1a-2b0f-4b7e-9d51-0c6a8e4f7a21");
+
+    let first = add(&app, input.clone()).await;
+    let retry = add(&app, input.clone()).await;
+
+    assert_eq!(first["replayed"], false);
+    assert_eq!(retry["replayed"], true);
+    assert_eq!(retry["comment"], first["comment"]);
+    let stored = entity::comment::Entity::find()
+        .filter(entity::comment::Column::AuthorEmail.eq("ada@example.org"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    // The same key with different input is refused.
+    input["body"] = json!("Something else entirely.");
+    let reused = add(&app, input).await;
+    assert_eq!(
+        codes(&reused),
+        vec![("idempotencyKey".into(), "IDEMPOTENCY_KEY_REUSED".into())]
+    );
+}
+
+async fn concurrent_retries_with_one_key_store_one_comment(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut input = valid_input(&app).await;
+    input["idempotencyKey"] = json!("concurrent-retry-key");
+    let attempts = (0..5).map(|_| add(&app, input.clone()));
+    let payloads = futures_util::future::join_all(attempts).await;
+    let ids: Vec<&Value> = payloads.iter().map(|p| &p["comment"]["id"]).collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0] && !id.is_null()),
+        "{payloads:#?}"
+    );
+    let stored = entity::comment::Entity::find()
+        .filter(entity::comment::Column::IdempotencyKey.eq("concurrent-retry-key"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+backend_tests!(
+    a_first_comment_is_held_for_moderation_and_returned_to_its_author,
+    an_email_with_an_approved_comment_is_approved_at_once,
+    every_validation_rule_answers_with_its_field_and_code,
+    all_refused_fields_are_reported_at_once,
+    a_comment_must_target_a_published_review_and_an_approved_parent,
+    a_retry_with_the_same_key_returns_the_first_comment_and_stores_one,
+    concurrent_retries_with_one_key_store_one_comment,
+);

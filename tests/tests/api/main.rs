@@ -1,0 +1,12 @@
+//! End-to-end tests of Marquee over HTTP. Each test runs on SQLite, and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod comments;
+mod facts;
+mod http;
+mod import;
+mod names;
+mod pagination;
+mod privacy;
+mod queries;
+mod schema;

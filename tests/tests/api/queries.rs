@@ -1,0 +1,185 @@
+//! Reads: statement counts that do not grow with page size, node lookups,
+//! and the person page.
+
+use marquee_tests::{Backend, TestApp, backend_tests, import_generated, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+/// The README's headline query: reviews by director, each with its film,
+/// director and cast.
+pub const BY_DIRECTOR: &str = r#"
+query ($name: String!, $first: Int!) {
+  reviews(filter: { director: { name: $name } }, first: $first) {
+    edges { node {
+      headline
+      film { title directors { name } cast { character person { name } } }
+    } }
+  }
+}"#;
+
+/// Runs `query` and returns the SQL statements it cost.
+async fn statements(app: &TestApp, query: &str, variables: Value) -> u64 {
+    let before = app.statements.get();
+    app.data(query, variables).await;
+    app.statements.get() - before
+}
+
+async fn the_statement_count_does_not_grow_with_the_page_size(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.no_demo_content = true).await;
+    import_generated(&app.db, "Busy Director", 100, 4).await;
+
+    let mut counts = Vec::new();
+    for first in [1, 5, 20, 60, 100] {
+        let n = statements(
+            &app,
+            BY_DIRECTOR,
+            json!({ "name": "Busy Director", "first": first }),
+        )
+        .await;
+        counts.push((first, n));
+    }
+    eprintln!("SQL statements per request (page size, statements): {counts:?}");
+    assert!(counts.iter().all(|(_, n)| *n == counts[0].1), "{counts:?}");
+    assert!(counts[0].1 <= 5, "{counts:?}");
+}
+
+async fn nested_pages_are_batched_across_parents(backend: Backend) {
+    // People each with a page of reviews, each review with a page of comments.
+    let app = spawn_app_with(backend, |s| s.no_demo_content = true).await;
+    import_generated(&app.db, "Nested One", 30, 3).await;
+    let query = r#"query ($first: Int!) { people(first: $first) { edges { node {
+        name reviews(first: 5) { totalCount edges { node { headline commentCount comments(first: 3) { edges { node { body } } } } } }
+    } } } }"#;
+    let small = statements(&app, query, json!({ "first": 1 })).await;
+    let large = statements(&app, query, json!({ "first": 4 })).await;
+    assert_eq!(
+        small, large,
+        "one statement per relation, whatever the page sizes"
+    );
+}
+
+async fn any_object_can_be_refetched_by_its_global_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let data = app
+        .data(
+            r#"{ review(slug: "her") { id film { id cast { id } } comparisons { id } comments { edges { node { id } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let review = &data["review"];
+    let ids = vec![
+        review["id"].clone(),
+        review["film"]["id"].clone(),
+        review["film"]["cast"][0]["id"].clone(),
+        review["comparisons"][0]["id"].clone(),
+        review["comments"]["edges"][0]["node"]["id"].clone(),
+    ];
+    let nodes = app
+        .data(
+            "query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    let types: Vec<&str> = nodes["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["__typename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["Review", "Film", "Credit", "Comparison", "Comment"]
+    );
+    for (node, id) in nodes["nodes"].as_array().unwrap().iter().zip(&ids) {
+        assert_eq!(&node["id"], id);
+    }
+    let by_id = app
+        .data(
+            "query ($id: ID!) { review(id: $id) { slug } }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    assert_eq!(by_id["review"]["slug"], "her");
+}
+
+async fn a_person_page_needs_one_request(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let data = app
+        .data(
+            r#"{ person(slug: "scarlett-johansson") {
+                name
+                credits { role character voice film { title } }
+                reviews(role: ACTOR) { totalCount edges { node { headline film { title } } } }
+                directing: reviews(role: DIRECTOR) { totalCount }
+            } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["person"],
+        json!({
+            "name": "Scarlett Johansson",
+            "credits": [{ "role": "ACTOR", "character": "Samantha", "voice": true, "film": { "title": "Her" } }],
+            "reviews": { "totalCount": 1, "edges": [{ "node": { "headline": "Her", "film": { "title": "Her" } } }] },
+            "directing": { "totalCount": 0 },
+        })
+    );
+}
+
+async fn drafts_and_scheduled_reviews_are_never_public(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = spawn_app(backend).await;
+    let film = entity::film::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    for (slug, status, published_at) in [
+        (
+            "a-draft",
+            entity::enums::ReviewStatus::Draft,
+            Some(now - chrono::Duration::days(1)),
+        ),
+        (
+            "scheduled",
+            entity::enums::ReviewStatus::Published,
+            Some(now + chrono::Duration::days(7)),
+        ),
+    ] {
+        entity::review::ActiveModel {
+            slug: Set(slug.into()),
+            film_id: Set(film.id),
+            headline: Set(slug.into()),
+            body_markdown: Set("Hidden.".into()),
+            excerpt: Set("Hidden.".into()),
+            status: Set(status),
+            published_at: Set(published_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let data = app
+        .data(
+            r#"{ reviews { totalCount edges { node { slug } } }
+                 draft: review(slug: "a-draft") { slug } scheduled: review(slug: "scheduled") { slug }
+                 film(slug: "her") { reviews { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["reviews"]["totalCount"], 1);
+    assert_eq!(data["draft"], Value::Null);
+    assert_eq!(data["scheduled"], Value::Null);
+    assert_eq!(data["film"]["reviews"], json!([{ "slug": "her" }]));
+}
+
+backend_tests!(
+    the_statement_count_does_not_grow_with_the_page_size,
+    nested_pages_are_batched_across_parents,
+    any_object_can_be_refetched_by_its_global_id,
+    a_person_page_needs_one_request,
+    drafts_and_scheduled_reviews_are_never_public,
+);
