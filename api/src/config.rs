@@ -133,7 +133,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings with every default, for tests and embedding.
+    /// Settings from the environment and defaults alone (no flags), for tests
+    /// and embedding.
     pub fn defaults() -> Self {
         Cli::parse_from(["marquee"]).settings
     }
