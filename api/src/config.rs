@@ -111,17 +111,100 @@ pub struct Settings {
     )]
     pub max_body_bytes: usize,
 
-    /// Secret mixed into the hash of client addresses. Set the same value on
-    /// every replica.
+    /// The server's secret: keys the hashes of client addresses and the
+    /// comment owner tokens. Set the same long random value on every replica.
     #[arg(
         long,
-        env = "MARQUEE_CLIENT_HASH_SECRET",
-        default_value = "marquee-default-secret",
+        env = "MARQUEE_SECRET",
+        default_value = "marquee-development-secret",
         hide_env_values = true,
         hide_default_value = true,
         global = true
     )]
-    pub client_hash_secret: String,
+    pub secret: String,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses and
+    /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: none.
+    #[arg(
+        long,
+        env = "MARQUEE_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
+
+    /// Mutations one client address may send per minute.
+    #[arg(
+        long,
+        env = "MARQUEE_MUTATIONS_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub mutations_per_minute: u32,
+
+    /// Words that hold a comment for moderation, comma-separated.
+    #[arg(
+        long,
+        env = "MARQUEE_MODERATION_WORDS",
+        default_value = "",
+        global = true
+    )]
+    pub moderation_words: String,
+
+    /// Words that mark a comment as spam, comma-separated.
+    #[arg(
+        long,
+        env = "MARQUEE_DISALLOWED_WORDS",
+        default_value = "",
+        global = true
+    )]
+    pub disallowed_words: String,
+
+    /// A comment with this many links or more is held; 0 turns this off.
+    #[arg(
+        long,
+        env = "MARQUEE_COMMENT_MAX_LINKS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub comment_max_links: usize,
+
+    /// Close comments this many days after a review is published; 0: never.
+    #[arg(
+        long,
+        env = "MARQUEE_CLOSE_COMMENTS_AFTER_DAYS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub close_comments_after_days: u32,
+
+    /// Least seconds between two comments from one address or email; 0 turns
+    /// flood control off.
+    #[arg(
+        long,
+        env = "MARQUEE_COMMENT_FLOOD_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub comment_flood_seconds: u64,
+
+    /// Seconds after posting during which the author may edit or delete.
+    #[arg(
+        long,
+        env = "MARQUEE_COMMENT_EDIT_WINDOW_SECONDS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub comment_edit_window_seconds: u64,
+
+    /// Deepest reply: 1 allows replies to top-level comments only.
+    #[arg(
+        long,
+        env = "MARQUEE_COMMENT_MAX_DEPTH",
+        default_value_t = 5,
+        global = true
+    )]
+    pub comment_max_depth: i32,
 
     /// Log format.
     #[arg(long, env = "MARQUEE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
@@ -133,6 +216,21 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The comment moderation policy these settings describe.
+    pub fn comment_policy(&self) -> crate::service::moderation::Policy {
+        use std::time::Duration;
+        crate::service::moderation::Policy {
+            moderation_words: crate::service::moderation::Policy::words(&self.moderation_words),
+            disallowed_words: crate::service::moderation::Policy::words(&self.disallowed_words),
+            max_links: self.comment_max_links,
+            close_after_days: (self.close_comments_after_days > 0)
+                .then_some(self.close_comments_after_days),
+            flood_interval: Duration::from_secs(self.comment_flood_seconds),
+            edit_window: Duration::from_secs(self.comment_edit_window_seconds),
+            max_depth: self.comment_max_depth.max(0),
+        }
+    }
+
     /// Settings from the environment and defaults alone (no flags), for tests
     /// and embedding.
     pub fn defaults() -> Self {

@@ -31,6 +31,10 @@ pub enum ApiError {
     InvalidId { argument: &'static str },
     /// One or more input fields were refused. `VALIDATION_FAILED`.
     Validation(Vec<FieldError>),
+    /// The review takes no new comments. `COMMENTS_CLOSED`.
+    CommentsClosed,
+    /// The same comment was already posted. `DUPLICATE_COMMENT`.
+    DuplicateComment,
     /// An idempotency key came back with different input.
     /// `IDEMPOTENCY_KEY_REUSED`.
     IdempotencyKeyReused,
@@ -58,6 +62,8 @@ impl ApiError {
             Self::InvalidId { .. } => "INVALID_ID",
             Self::Validation(_) => "VALIDATION_FAILED",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Self::CommentsClosed => "COMMENTS_CLOSED",
+            Self::DuplicateComment => "DUPLICATE_COMMENT",
             Self::RateLimited { code, .. } => code,
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
@@ -77,6 +83,8 @@ impl ApiError {
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
+            Self::CommentsClosed => "Comments on this review are closed.".to_owned(),
+            Self::DuplicateComment => "You have already posted this comment.".to_owned(),
             Self::IdempotencyKeyReused => {
                 "This idempotency key was already used with different input.".to_owned()
             }

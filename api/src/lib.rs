@@ -10,6 +10,7 @@
 //! - [`error`]: the one error type and its stable codes.
 
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod domain;

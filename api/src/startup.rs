@@ -7,17 +7,20 @@ use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 
+use crate::client_ip::TrustedProxies;
 use crate::config::Settings;
 use crate::db::{self, StatementCounter};
-use crate::graphql::{self, Limits};
+use crate::graphql::{self, Limits, Services};
 use crate::routes;
 use crate::service::import;
+use crate::service::secret::Secret;
 
 /// What the HTTP handlers share, besides the schema.
 pub struct AppState {
     pub db: DatabaseConnection,
     pub max_body_bytes: usize,
-    pub client_hash_secret: String,
+    pub secret: Secret,
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A server bound to its port, ready to run.
@@ -43,6 +46,9 @@ impl Application {
                 "loaded the demo content into the empty database"
             );
         }
+        let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("MARQUEE_TRUSTED_PROXIES: {e}"))?;
+        let secret = Secret::new(settings.secret.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -57,11 +63,17 @@ impl Application {
                 max_depth: settings.max_query_depth,
                 max_complexity: settings.max_query_complexity,
             },
+            Services {
+                policy: settings.comment_policy(),
+                secret: secret.clone(),
+                mutations_per_minute: settings.mutations_per_minute,
+            },
         );
         let state = web::Data::new(AppState {
             db: db.clone(),
             max_body_bytes: settings.max_body_bytes,
-            client_hash_secret: settings.client_hash_secret.clone(),
+            secret,
+            trusted_proxies,
         });
         let schema = web::Data::new(schema);
         let pool = db.clone();

@@ -29,6 +29,11 @@ pub struct Model {
     /// Salted SHA-256 of the client's address, for flood control.
     pub client_ip_hash: Option<String>,
     pub user_agent: Option<String>,
+    /// SHA-256 of the secret token that lets the author read, edit and
+    /// delete the comment; the token itself is never stored.
+    pub owner_token_hash: Option<String>,
+    /// 0 for a comment on the review, parent's depth + 1 for a reply.
+    pub depth: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,3 +11,4 @@ pub mod film_location;
 pub mod person;
 pub mod prelude;
 pub mod review;
+pub mod throttle;

@@ -7,3 +7,4 @@ pub use super::film::Entity as Film;
 pub use super::film_location::Entity as FilmLocation;
 pub use super::person::Entity as Person;
 pub use super::review::Entity as Review;
+pub use super::throttle::Entity as Throttle;

@@ -26,6 +26,8 @@ pub struct Model {
     pub poster_alt: Option<String>,
     pub status: ReviewStatus,
     pub published_at: Option<DateTimeUtc>,
+    /// Whether readers may comment (comments may also close by age).
+    pub comments_open: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,7 @@ mod m20261124_000004_create_review;
 mod m20261124_000005_create_comment;
 mod m20261124_000006_create_comparison;
 mod m20261124_000007_create_film_location;
+mod m20261124_000008_comment_moderation;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_comment::Migration),
             Box::new(m20261124_000006_create_comparison::Migration),
             Box::new(m20261124_000007_create_film_location::Migration),
+            Box::new(m20261124_000008_comment_moderation::Migration),
         ]
     }
 }

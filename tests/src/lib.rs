@@ -174,6 +174,10 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     settings.database_url = url;
     settings.workers = 1;
     settings.db_max_connections = 5;
+    // Tests post many comments from one address; the tests of flood control
+    // and rate limits turn these back on.
+    settings.comment_flood_seconds = 0;
+    settings.mutations_per_minute = 100_000;
     adjust(&mut settings);
     let app = Application::build(settings)
         .await
@@ -205,6 +209,20 @@ impl TestApp {
             .send()
             .await
             .expect("the request is sent");
+        assert_eq!(response.status(), 200, "POST /graphql status");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// POSTs a GraphQL document with extra headers (e.g. `X-Forwarded-For`).
+    pub async fn gql_with(&self, query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the request is sent");
         assert_eq!(response.status(), 200, "POST /graphql status");
         response.json().await.expect("a JSON body")
     }
@@ -316,6 +334,7 @@ pub async fn import_generated(
             poster: None,
             body: format!("Paragraph one of review {f}.\n\nParagraph two."),
             excerpt: None,
+            comments_open: true,
             comparisons: Vec::new(),
             comments: Vec::new(),
         });

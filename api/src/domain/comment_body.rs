@@ -53,6 +53,13 @@ impl CommentBody {
                 "Comment must not contain control characters.",
             ));
         }
+        if contains_html(trimmed) {
+            return Err(FieldError::new(
+                FIELD,
+                InputErrorCode::InvalidFormat,
+                "Write plain text: HTML tags are not accepted. Paste links as they are.",
+            ));
+        }
         Ok(CommentBody(trimmed.to_owned()))
     }
 
@@ -77,6 +84,22 @@ impl fmt::Display for CommentBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `text` holds an HTML tag, comment or declaration: `<` followed
+/// by a letter, `/` and a letter, `!` or `?`. "a < b" and "<3" stay plain text.
+fn contains_html(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        if b != b'<' {
+            return false;
+        }
+        match bytes.get(i + 1) {
+            Some(c) if c.is_ascii_alphabetic() || *c == b'!' || *c == b'?' => true,
+            Some(b'/') => bytes.get(i + 2).is_some_and(|c| c.is_ascii_alphabetic()),
+            _ => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -169,5 +192,30 @@ mod tests {
         let body = CommentBody::parse(" hi\r\nthere ").unwrap();
         assert_eq!(body.to_string(), "hi\nthere");
         assert_eq!(body.into_inner(), "hi\nthere");
+    }
+
+    #[test]
+    fn html_tags_are_refused_but_angle_brackets_in_prose_are_not() {
+        for html in [
+            "<b>bold</b>",
+            "x </p> y",
+            "<script>alert(1)</script>",
+            "<!-- c -->",
+            "<a href=x>y</a>",
+        ] {
+            assert_eq!(
+                CommentBody::parse(html).unwrap_err().code,
+                InputErrorCode::InvalidFormat,
+                "{html}"
+            );
+        }
+        for prose in [
+            "a < b and c > d",
+            "I <3 this film",
+            "x<5",
+            "see https://example.org/?a=<1>",
+        ] {
+            assert!(CommentBody::parse(prose).is_ok(), "{prose}");
+        }
     }
 }

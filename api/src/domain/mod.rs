@@ -34,6 +34,8 @@ pub enum InputErrorCode {
     InvalidFormat,
     /// The field points at something that does not exist or cannot be used.
     InvalidReference,
+    /// A reply would nest deeper than threads may go.
+    ThreadTooDeep,
 }
 
 impl InputErrorCode {
@@ -46,6 +48,7 @@ impl InputErrorCode {
             Self::InvalidUrl => "INVALID_URL",
             Self::InvalidFormat => "INVALID_FORMAT",
             Self::InvalidReference => "INVALID_REFERENCE",
+            Self::ThreadTooDeep => "THREAD_TOO_DEEP",
         }
     }
 }

@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{CommentStatus as DbCommentStatus, ReviewStatus};
+use entity::enums::CommentStatus as DbCommentStatus;
 use entity::{comment, review};
 
 use super::comparison::Comparison;
-use super::context::{db, load_list, load_one, request};
+use super::context::{count_mutation, db, load_list, load_one, request, services};
 use super::ids::{self, Kind};
 use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
 use super::pagination::{Connection, PageArgs, connection};
@@ -17,7 +17,8 @@ use crate::domain::{
     AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::service::comment::{NewComment, Thread};
+use crate::service::comment::{NewComment, Posting, Thread};
+use crate::service::moderation::Policy;
 use crate::service::page::{Position, SortKey};
 use crate::service::{self};
 
@@ -204,8 +205,10 @@ pub struct CommentLimits {
 /// How a review's comment form behaves. A client can render the form from it.
 #[derive(SimpleObject, Clone)]
 pub struct CommentPolicy {
-    /// Whether new comments are accepted.
+    /// Whether new comments are accepted now.
     pub open: bool,
+    /// When comments close by age, if they do.
+    pub closes_at: Option<DateTime<Utc>>,
     /// Fields a comment must have.
     pub required_fields: Vec<CommentField>,
     /// Fields a comment may have.
@@ -216,12 +219,19 @@ pub struct CommentPolicy {
     pub notice: String,
     /// Length limits.
     pub limits: CommentLimits,
+    /// How deep replies may nest: 1 allows replies to top-level comments only.
+    pub max_reply_depth: i32,
+    /// Least seconds between two comments from one address or email.
+    pub flood_interval_seconds: u64,
+    /// Seconds after posting during which the author may edit or delete.
+    pub edit_window_seconds: u64,
 }
 
 impl CommentPolicy {
-    pub fn for_review(review: &review::Model) -> Self {
+    pub fn for_review(review: &review::Model, policy: &Policy) -> Self {
         Self {
-            open: review.status == ReviewStatus::Published,
+            open: policy.is_open(review, chrono::Utc::now()),
+            closes_at: policy.closes_at(review),
             required_fields: vec![
                 CommentField::AuthorName,
                 CommentField::AuthorEmail,
@@ -236,6 +246,9 @@ impl CommentPolicy {
                 author_url_max_bytes: domain::author_url::MAX_BYTES as i32,
                 body_max_bytes: domain::comment_body::MAX_BYTES as i32,
             },
+            max_reply_depth: policy.max_depth,
+            flood_interval_seconds: policy.flood_interval.as_secs(),
+            edit_window_seconds: policy.edit_window.as_secs(),
         }
     }
 }
@@ -354,6 +367,15 @@ pub enum CommentErrorCode {
     InvalidReference,
     /// The idempotency key was already used with different input.
     IdempotencyKeyReused,
+    /// The review takes no new comments.
+    CommentsClosed,
+    /// The same comment was already posted.
+    DuplicateComment,
+    /// Too soon after this address's or email's last comment; see
+    /// `retryAfterSeconds`.
+    CommentFlood,
+    /// The reply would nest deeper than threads may go.
+    ThreadTooDeep,
 }
 
 impl From<InputErrorCode> for CommentErrorCode {
@@ -365,6 +387,7 @@ impl From<InputErrorCode> for CommentErrorCode {
             InputErrorCode::InvalidUrl => Self::InvalidUrl,
             InputErrorCode::InvalidFormat => Self::InvalidFormat,
             InputErrorCode::InvalidReference => Self::InvalidReference,
+            InputErrorCode::ThreadTooDeep => Self::ThreadTooDeep,
         }
     }
 }
@@ -379,6 +402,8 @@ pub struct CommentInputError {
     pub code: CommentErrorCode,
     /// A sentence a form can show.
     pub message: String,
+    /// For `COMMENT_FLOOD`: seconds to wait before trying again.
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl From<FieldError> for CommentInputError {
@@ -387,6 +412,42 @@ impl From<FieldError> for CommentInputError {
             field: Some(e.field.to_owned()),
             code: e.code.into(),
             message: e.message,
+            retry_after_seconds: None,
+        }
+    }
+}
+
+impl CommentInputError {
+    /// The payload form of a refusal from the service, if it is one a
+    /// client should handle (rather than a fault).
+    fn from_refusal(err: &ApiError) -> Option<Vec<Self>> {
+        let whole = |field: Option<&str>, code| {
+            Some(vec![Self {
+                field: field.map(str::to_owned),
+                code,
+                message: err.public_message(),
+                retry_after_seconds: None,
+            }])
+        };
+        match err {
+            ApiError::Validation(errors) => Some(errors.iter().cloned().map(Into::into).collect()),
+            ApiError::IdempotencyKeyReused => whole(
+                Some("idempotencyKey"),
+                CommentErrorCode::IdempotencyKeyReused,
+            ),
+            ApiError::CommentsClosed => whole(Some("reviewId"), CommentErrorCode::CommentsClosed),
+            ApiError::DuplicateComment => whole(None, CommentErrorCode::DuplicateComment),
+            ApiError::RateLimited {
+                code: "COMMENT_FLOOD",
+                retry_after_secs,
+                ..
+            } => Some(vec![Self {
+                field: None,
+                code: CommentErrorCode::CommentFlood,
+                message: err.public_message(),
+                retry_after_seconds: Some(*retry_after_secs),
+            }]),
+            _ => None,
         }
     }
 }
@@ -403,6 +464,10 @@ pub struct AddCommentPayload {
     /// True when this answers a retry: an earlier request with the same
     /// idempotency key stored the comment.
     pub replayed: bool,
+    /// A secret for the author alone: with it, the author can read the
+    /// comment in any status, and edit or delete it for a while. Keep it;
+    /// it is shown once (and again to a retry with the same idempotency key).
+    pub owner_token: Option<String>,
     /// Why the comment was refused; empty on success.
     pub errors: Vec<CommentInputError>,
 }
@@ -413,6 +478,7 @@ impl AddCommentPayload {
             comment: None,
             status: None,
             replayed: false,
+            owner_token: None,
             errors,
         }
     }
@@ -432,6 +498,7 @@ impl CommentMutation {
         ctx: &Context<'_>,
         input: AddCommentInput,
     ) -> ApiResult<AddCommentPayload> {
+        count_mutation(ctx).await?;
         let new = match input.validate() {
             Ok(new) => new,
             Err(errors) => {
@@ -440,25 +507,24 @@ impl CommentMutation {
                 ));
             }
         };
-        let client = request(ctx)?.client.clone();
-        match service::comment::post(db(ctx)?, new, client).await {
+        let services = services(ctx)?;
+        let posting = Posting {
+            policy: &services.policy,
+            secret: &services.secret,
+            client: request(ctx)?.client.clone(),
+        };
+        match service::comment::post(db(ctx)?, posting, new).await {
             Ok(posted) => Ok(AddCommentPayload {
                 status: Some(posted.comment.status.into()),
                 comment: Some(Comment(posted.comment)),
                 replayed: posted.replayed,
+                owner_token: Some(posted.owner_token),
                 errors: Vec::new(),
             }),
-            Err(ApiError::Validation(errors)) => Ok(AddCommentPayload::refused(
-                errors.into_iter().map(Into::into).collect(),
-            )),
-            Err(err @ ApiError::IdempotencyKeyReused) => {
-                Ok(AddCommentPayload::refused(vec![CommentInputError {
-                    field: Some("idempotencyKey".into()),
-                    code: CommentErrorCode::IdempotencyKeyReused,
-                    message: err.public_message(),
-                }]))
-            }
-            Err(other) => Err(other),
+            Err(err) => match CommentInputError::from_refusal(&err) {
+                Some(errors) => Ok(AddCommentPayload::refused(errors)),
+                None => Err(err),
+            },
         }
     }
 }

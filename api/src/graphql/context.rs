@@ -34,6 +34,31 @@ pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestData, ApiError> {
     data(ctx)
 }
 
+pub fn services<'a>(ctx: &Context<'a>) -> Result<&'a super::Services, ApiError> {
+    data(ctx)
+}
+
+/// Counts a mutation against the client's per-minute limit (shared by all
+/// replicas through the database). `RATE_LIMITED` past the limit.
+pub async fn count_mutation(ctx: &Context<'_>) -> Result<(), ApiError> {
+    let Some(ip_hash) = &request(ctx)?.client.ip_hash else {
+        return Ok(());
+    };
+    let limit = services(ctx)?.mutations_per_minute;
+    let key = format!("mutations:ip:{ip_hash}");
+    let window = std::time::Duration::from_secs(60);
+    match crate::service::throttle::hit(db(ctx)?, &key, window, limit).await? {
+        Ok(()) => Ok(()),
+        Err(retry_after_secs) => Err(ApiError::RateLimited {
+            code: "RATE_LIMITED",
+            message: format!(
+                "Too many changes from this address. Try again in {retry_after_secs} s."
+            ),
+            retry_after_secs,
+        }),
+    }
+}
+
 /// Loads one value through the request's DataLoader.
 pub async fn load_one<K>(
     ctx: &Context<'_>,

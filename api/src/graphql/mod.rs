@@ -54,9 +54,17 @@ fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> 
         .extension(async_graphql::extensions::Tracing)
 }
 
-/// The schema, with the database for resolvers that need it.
-pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    builder(limits).data(db).finish()
+/// What mutations need besides the database.
+pub struct Services {
+    pub policy: crate::service::moderation::Policy,
+    pub secret: crate::service::secret::Secret,
+    /// Mutations one client address may send per minute.
+    pub mutations_per_minute: u32,
+}
+
+/// The schema, with the database and services for resolvers that need them.
+pub fn build_schema(db: DatabaseConnection, limits: Limits, services: Services) -> AppSchema {
+    builder(limits).data(db).data(services).finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

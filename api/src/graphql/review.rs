@@ -7,7 +7,7 @@ use entity::review;
 use super::comment::{CommentConnection, CommentPolicy, comment_page};
 use super::common::{CreditRole, Image, Lookup, OrderDirection, exactly_one};
 use super::comparison::Comparison;
-use super::context::{db, load_list, load_one};
+use super::context::{db, load_list, load_one, services};
 use super::film::Film;
 use super::ids::{self, Kind};
 use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount};
@@ -146,8 +146,8 @@ impl Review {
 
     /// How a comment form for this review should behave: whether comments
     /// are open, which fields are required, and their limits.
-    async fn comment_policy(&self) -> CommentPolicy {
-        CommentPolicy::for_review(&self.0)
+    async fn comment_policy(&self, ctx: &Context<'_>) -> ApiResult<CommentPolicy> {
+        Ok(CommentPolicy::for_review(&self.0, &services(ctx)?.policy))
     }
 }
 

@@ -8,7 +8,6 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use super::http_error;
 use crate::graphql::AppSchema;
@@ -176,18 +175,21 @@ fn with_request_data(request: Request, req: &HttpRequest, state: &AppState) -> R
     request
         .data(loaders::for_request(state.db.clone()))
         .data(RequestData {
-            client: client_info(req, &state.client_hash_secret),
+            client: client_info(req, state),
         })
 }
 
-/// The client's address, hashed with the server's secret, and user agent.
-fn client_info(req: &HttpRequest, secret: &str) -> ClientInfo {
-    let ip_hash = req.peer_addr().map(|addr| {
-        let mut h = Sha256::new();
-        h.update(secret.as_bytes());
-        h.update([0]);
-        h.update(addr.ip().to_string().as_bytes());
-        format!("{:x}", h.finalize())
+/// The client's address (behind trusted proxies, the one they forward for),
+/// hashed with the server's secret, and its user agent.
+fn client_info(req: &HttpRequest, state: &AppState) -> ClientInfo {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let ip_hash = req.peer_addr().map(|peer| {
+        let ip = state.trusted_proxies.client_ip(peer.ip(), &forwarded);
+        state.secret.client_hash(&ip.to_string())
     });
     let user_agent = req
         .headers()

@@ -10,8 +10,10 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::moderation::{Policy, Submission};
 use super::page::{Direction, Page, PageRequest, Window, windowed};
-use super::{begin_write, now, review};
+use super::secret::{Secret, token_hash};
+use super::{begin_write, now, review, throttle};
 use crate::domain::{
     AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
 };
@@ -45,6 +47,8 @@ pub struct Posted {
     pub comment: comment::Model,
     /// False when an earlier request with the same idempotency key created it.
     pub replayed: bool,
+    /// The secret that lets the author read, edit and delete the comment.
+    pub owner_token: String,
 }
 
 impl NewComment {
@@ -70,20 +74,35 @@ impl NewComment {
     }
 }
 
-/// Stores a comment. It is APPROVED when its email already has an approved
-/// comment, as WordPress does; otherwise PENDING, awaiting a moderator.
+/// What posting a comment needs besides the comment.
+pub struct Posting<'a> {
+    pub policy: &'a Policy,
+    pub secret: &'a Secret,
+    pub client: ClientInfo,
+}
+
+/// Stores a comment, applying the moderation policy and the abuse defences
+/// in order: a retry is answered from its first attempt; then the review must
+/// be open, the parent usable, the comment not a duplicate and the client not
+/// flooding; then the policy decides its status (spam, held, or approved when
+/// the email already has an approved comment).
 #[tracing::instrument(skip_all, fields(review_id = new.review_id))]
 pub async fn post(
     db: &DatabaseConnection,
+    posting: Posting<'_>,
     new: NewComment,
-    client: ClientInfo,
 ) -> ApiResult<Posted> {
+    let Posting {
+        policy,
+        secret,
+        client,
+    } = posting;
     let request_hash = new.request_hash();
     let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
     if let Some(key) = &key
         && let Some(first) = by_idempotency_key(db, key).await?
     {
-        return replay(first, &request_hash);
+        return replay(first, &request_hash, secret, key);
     }
 
     let txn = begin_write(db).await?;
@@ -92,27 +111,75 @@ pub async fn post(
     if let Some(key) = &key
         && let Some(first) = by_idempotency_key(&txn, key).await?
     {
-        return replay(first, &request_hash);
+        return replay(first, &request_hash, secret, key);
     }
-    if review::by_ids(&txn, &[new.review_id]).await?.is_empty() {
+    let at = now();
+    let Some(review) = review::by_ids(&txn, &[new.review_id])
+        .await?
+        .remove(&new.review_id)
+    else {
         return Err(ApiError::Validation(vec![FieldError::new(
             "reviewId",
             InputErrorCode::InvalidReference,
             "There is no published review with this id.",
         )]));
+    };
+    if !policy.is_open(&review, at) {
+        return Err(ApiError::CommentsClosed);
     }
-    if let Some(parent_id) = new.parent_id {
-        let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
-        let usable = parent
-            .is_some_and(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved);
-        if !usable {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "parentId",
-                InputErrorCode::InvalidReference,
-                "You can only reply to a published comment on the same review.",
-            )]));
+    let depth = match new.parent_id {
+        None => 0,
+        Some(parent_id) => {
+            let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
+            let Some(parent) = parent
+                .filter(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved)
+            else {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "parentId",
+                    InputErrorCode::InvalidReference,
+                    "You can only reply to a published comment on the same review.",
+                )]));
+            };
+            if parent.depth + 1 > policy.max_depth {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "parentId",
+                    InputErrorCode::ThreadTooDeep,
+                    format!(
+                        "Replies nest at most {} deep; reply higher up the thread.",
+                        policy.max_depth
+                    ),
+                )]));
+            }
+            parent.depth + 1
+        }
+    };
+    if is_duplicate(&txn, &new).await? {
+        return Err(ApiError::DuplicateComment);
+    }
+    let flood_keys = client
+        .ip_hash
+        .iter()
+        .map(|h| format!("flood:ip:{h}"))
+        .chain([format!("flood:email:{}", new.author_email.as_ref())])
+        .filter(|_| !policy.flood_interval.is_zero());
+    for flood_key in flood_keys {
+        if let Err(retry_after_secs) =
+            throttle::hit(&txn, &flood_key, policy.flood_interval, 1).await?
+        {
+            return Err(ApiError::RateLimited {
+                code: "COMMENT_FLOOD",
+                message: format!("You are posting too quickly. Try again in {retry_after_secs} s."),
+                retry_after_secs,
+            });
         }
     }
+    let verdict = policy.judge(&Submission {
+        author_name: new.author_name.as_ref(),
+        author_email: new.author_email.as_ref(),
+        author_url: new.author_url.as_ref().map(|u| u.as_ref()),
+        body: new.body.as_ref(),
+        user_agent: client.user_agent.as_deref(),
+    });
     let known_author = comment::Entity::find()
         .select_only()
         .column(comment::Column::Id)
@@ -123,12 +190,8 @@ pub async fn post(
         .one(&txn)
         .await?
         .is_some();
-    let status = if known_author {
-        CommentStatus::Approved
-    } else {
-        CommentStatus::Pending
-    };
-    let at = now();
+    let status = policy.status(&verdict, known_author);
+    let owner_token = secret.owner_token(key.as_deref());
     let row = comment::ActiveModel {
         review_id: Set(new.review_id),
         parent_id: Set(new.parent_id),
@@ -141,6 +204,8 @@ pub async fn post(
         request_hash: Set(Some(request_hash.clone())),
         client_ip_hash: Set(client.ip_hash),
         user_agent: Set(client.user_agent),
+        owner_token_hash: Set(Some(token_hash(&owner_token))),
+        depth: Set(depth),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -159,25 +224,50 @@ pub async fn post(
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => None,
         Err(err) => return Err(err.into()),
     };
-    match comment {
-        Some(comment) => {
+    match (comment, key) {
+        (Some(comment), _) => {
             txn.commit().await?;
+            tracing::info!(comment_id = comment.id, status = ?comment.status, ?verdict, "comment stored");
             Ok(Posted {
                 comment,
                 replayed: false,
+                owner_token,
             })
         }
-        None => {
+        (None, Some(key)) => {
             txn.rollback().await?;
-            let first = match &key {
-                Some(key) => by_idempotency_key(db, key).await?,
-                None => None,
-            };
-            let first = first
+            let first = by_idempotency_key(db, &key)
+                .await?
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the comment was not stored")))?;
-            replay(first, &request_hash)
+            replay(first, &request_hash, secret, &key)
         }
+        (None, None) => Err(ApiError::internal(anyhow::anyhow!(
+            "the comment was not stored"
+        ))),
     }
+}
+
+/// The same review, parent, author, email and body as a comment already
+/// there (and not deleted).
+async fn is_duplicate(db: &impl ConnectionTrait, new: &NewComment) -> Result<bool, DbErr> {
+    let parent = match new.parent_id {
+        Some(id) => comment::Column::ParentId.eq(id),
+        None => comment::Column::ParentId.is_null(),
+    };
+    Ok(comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .filter(comment::Column::ReviewId.eq(new.review_id))
+        .filter(parent)
+        .filter(comment::Column::AuthorName.eq(new.author_name.as_ref()))
+        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+        .filter(comment::Column::Body.eq(new.body.as_ref()))
+        .filter(comment::Column::Status.ne(CommentStatus::Trash))
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 async fn by_idempotency_key(
@@ -190,11 +280,17 @@ async fn by_idempotency_key(
         .await
 }
 
-fn replay(first: comment::Model, request_hash: &str) -> ApiResult<Posted> {
+fn replay(
+    first: comment::Model,
+    request_hash: &str,
+    secret: &Secret,
+    key: &str,
+) -> ApiResult<Posted> {
     if first.request_hash.as_deref() == Some(request_hash) {
         Ok(Posted {
             comment: first,
             replayed: true,
+            owner_token: secret.owner_token(Some(key)),
         })
     } else {
         Err(ApiError::IdempotencyKeyReused)

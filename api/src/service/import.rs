@@ -134,10 +134,17 @@ pub struct ReviewIn {
     pub poster: Option<Image>,
     pub body: String,
     pub excerpt: Option<String>,
+    /// Whether readers may comment; true when absent.
+    #[serde(default = "default_true")]
+    pub comments_open: bool,
     #[serde(default)]
     pub comparisons: Vec<ComparisonIn>,
     #[serde(default)]
     pub comments: Vec<CommentIn>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -463,6 +470,7 @@ async fn upsert_review(
                 .set_if_not_equals(r.poster.as_ref().map(|p| clean(&p.alt)));
             row.status.set_if_not_equals(r.status);
             row.published_at.set_if_not_equals(r.published_at);
+            row.comments_open.set_if_not_equals(r.comments_open);
         },
         |row| row.updated_at = Set(at),
     )

@@ -7,10 +7,13 @@ pub mod comparison;
 pub mod credit;
 pub mod film;
 pub mod import;
+pub mod moderation;
 pub mod page;
 pub mod person;
 pub mod review;
+pub mod secret;
 pub mod sql;
+pub mod throttle;
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -5,6 +5,7 @@ mod comments;
 mod facts;
 mod http;
 mod import;
+mod moderation;
 mod names;
 mod pagination;
 mod privacy;

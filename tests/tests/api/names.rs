@@ -65,6 +65,7 @@ async fn an_accented_name_is_found_without_its_accents(backend: Backend) {
             poster: None,
             body: "A paranoid thriller.".into(),
             excerpt: None,
+            comments_open: true,
             comparisons: vec![],
             comments: vec![],
         }],
