@@ -35,6 +35,10 @@ pub enum ApiError {
     CommentsClosed,
     /// The same comment was already posted. `DUPLICATE_COMMENT`.
     DuplicateComment,
+    /// The owner token does not open this comment. `INVALID_OWNER_TOKEN`.
+    InvalidOwnerToken,
+    /// The time to edit or delete the comment has passed. `EDIT_WINDOW_EXPIRED`.
+    EditWindowExpired,
     /// An idempotency key came back with different input.
     /// `IDEMPOTENCY_KEY_REUSED`.
     IdempotencyKeyReused,
@@ -63,6 +67,8 @@ impl ApiError {
             Self::Validation(_) => "VALIDATION_FAILED",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::CommentsClosed => "COMMENTS_CLOSED",
+            Self::InvalidOwnerToken => "INVALID_OWNER_TOKEN",
+            Self::EditWindowExpired => "EDIT_WINDOW_EXPIRED",
             Self::DuplicateComment => "DUPLICATE_COMMENT",
             Self::RateLimited { code, .. } => code,
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -84,6 +90,10 @@ impl ApiError {
                 .collect::<Vec<_>>()
                 .join(" "),
             Self::CommentsClosed => "Comments on this review are closed.".to_owned(),
+            Self::InvalidOwnerToken => "This token does not open this comment.".to_owned(),
+            Self::EditWindowExpired => {
+                "The time to edit or delete this comment has passed.".to_owned()
+            }
             Self::DuplicateComment => "You have already posted this comment.".to_owned(),
             Self::IdempotencyKeyReused => {
                 "This idempotency key was already used with different input.".to_owned()

@@ -376,6 +376,10 @@ pub enum CommentErrorCode {
     CommentFlood,
     /// The reply would nest deeper than threads may go.
     ThreadTooDeep,
+    /// The owner token does not open this comment.
+    InvalidOwnerToken,
+    /// The time to edit or delete the comment has passed.
+    EditWindowExpired,
 }
 
 impl From<InputErrorCode> for CommentErrorCode {
@@ -437,6 +441,10 @@ impl CommentInputError {
             ),
             ApiError::CommentsClosed => whole(Some("reviewId"), CommentErrorCode::CommentsClosed),
             ApiError::DuplicateComment => whole(None, CommentErrorCode::DuplicateComment),
+            ApiError::InvalidOwnerToken => {
+                whole(Some("ownerToken"), CommentErrorCode::InvalidOwnerToken)
+            }
+            ApiError::EditWindowExpired => whole(None, CommentErrorCode::EditWindowExpired),
             ApiError::RateLimited {
                 code: "COMMENT_FLOOD",
                 retry_after_secs,
@@ -484,6 +492,92 @@ impl AddCommentPayload {
     }
 }
 
+/// A change to one's own comment.
+#[derive(InputObject)]
+pub struct EditCommentInput {
+    /// The comment.
+    pub id: ID,
+    /// The owner token `addComment` returned.
+    pub owner_token: String,
+    /// The new text. Required; at most 65,525 bytes.
+    pub body: String,
+    /// A new name; unchanged when absent.
+    pub author_name: Option<String>,
+    /// A new website; unchanged when absent, removed when blank.
+    pub author_url: Option<String>,
+}
+
+/// One's own comment to delete.
+#[derive(InputObject)]
+pub struct DeleteCommentInput {
+    /// The comment.
+    pub id: ID,
+    /// The owner token `addComment` returned.
+    pub owner_token: String,
+}
+
+/// The result of `editComment`.
+#[derive(SimpleObject)]
+pub struct EditCommentPayload {
+    /// The comment as it now stands; null when `errors` is not empty. An
+    /// edit can send a comment back to moderation.
+    pub comment: Option<Comment>,
+    /// Why the edit was refused; empty on success.
+    pub errors: Vec<CommentInputError>,
+}
+
+/// The result of `deleteComment`.
+#[derive(SimpleObject)]
+pub struct DeleteCommentPayload {
+    /// The deleted comment's ID; null when `errors` is not empty.
+    pub deleted_comment_id: Option<ID>,
+    /// Why the deletion was refused; empty on success.
+    pub errors: Vec<CommentInputError>,
+}
+
+fn comment_id(id: &ID) -> Result<i32, Vec<CommentInputError>> {
+    ids::decode(id, Kind::Comment, "id").map_err(|_| {
+        vec![
+            FieldError::new(
+                "id",
+                InputErrorCode::InvalidReference,
+                "This is not a comment id.",
+            )
+            .into(),
+        ]
+    })
+}
+
+/// The service's answer as payload errors, or as a top-level error when it
+/// is not the client's to fix.
+fn refusal(err: ApiError) -> ApiResult<Vec<CommentInputError>> {
+    CommentInputError::from_refusal(&err).ok_or(err)
+}
+
+/// Comment queries.
+#[derive(Default)]
+pub struct CommentQuery;
+
+#[Object]
+impl CommentQuery {
+    /// A comment by ID. Without `ownerToken`, only a published comment;
+    /// with the token `addComment` returned, the author's own comment in
+    /// any status (so an app can show "awaiting moderation").
+    async fn comment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        owner_token: Option<String>,
+    ) -> ApiResult<Option<Comment>> {
+        let id = ids::decode(&id, Kind::Comment, "id")?;
+        let row = match owner_token {
+            Some(token) => service::comment::owned(db(ctx)?, id, &token).await?,
+            None => load_one(ctx, CommentById(id)).await?,
+        };
+        Ok(row.map(Comment))
+    }
+}
+
 #[derive(Default)]
 pub struct CommentMutation;
 
@@ -521,10 +615,91 @@ impl CommentMutation {
                 owner_token: Some(posted.owner_token),
                 errors: Vec::new(),
             }),
-            Err(err) => match CommentInputError::from_refusal(&err) {
-                Some(errors) => Ok(AddCommentPayload::refused(errors)),
-                None => Err(err),
-            },
+            Err(err) => Ok(AddCommentPayload::refused(refusal(err)?)),
+        }
+    }
+
+    /// Edits one's own comment, with the owner token, within the edit window
+    /// (`EDIT_WINDOW_EXPIRED` after it).
+    async fn edit_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: EditCommentInput,
+    ) -> ApiResult<EditCommentPayload> {
+        count_mutation(ctx).await?;
+        let refused = |errors| {
+            Ok(EditCommentPayload {
+                comment: None,
+                errors,
+            })
+        };
+        let id = match comment_id(&input.id) {
+            Ok(id) => id,
+            Err(errors) => return refused(errors),
+        };
+        let mut errors = Vec::new();
+        let body = CommentBody::parse(&input.body)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let author_name = input
+            .author_name
+            .as_deref()
+            .map(AuthorName::parse)
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let author_url = input
+            .author_url
+            .as_deref()
+            .map(AuthorUrl::parse)
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let Some(body) = body.filter(|_| errors.is_empty()) else {
+            return refused(errors.into_iter().map(Into::into).collect());
+        };
+        let edit = service::comment::Edit {
+            body,
+            author_name,
+            author_url,
+        };
+        let policy = &services(ctx)?.policy;
+        match service::comment::edit(db(ctx)?, policy, id, &input.owner_token, edit).await {
+            Ok(comment) => Ok(EditCommentPayload {
+                comment: Some(Comment(comment)),
+                errors: Vec::new(),
+            }),
+            Err(err) => refused(refusal(err)?),
+        }
+    }
+
+    /// Deletes one's own comment, with the owner token, within the edit
+    /// window (`EDIT_WINDOW_EXPIRED` after it).
+    async fn delete_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteCommentInput,
+    ) -> ApiResult<DeleteCommentPayload> {
+        count_mutation(ctx).await?;
+        let refused = |errors| {
+            Ok(DeleteCommentPayload {
+                deleted_comment_id: None,
+                errors,
+            })
+        };
+        let id = match comment_id(&input.id) {
+            Ok(id) => id,
+            Err(errors) => return refused(errors),
+        };
+        let policy = &services(ctx)?.policy;
+        match service::comment::delete(db(ctx)?, policy, id, &input.owner_token).await {
+            Ok(_) => Ok(DeleteCommentPayload {
+                deleted_comment_id: Some(input.id),
+                errors: Vec::new(),
+            }),
+            Err(err) => refused(refusal(err)?),
         }
     }
 }

@@ -25,6 +25,7 @@ pub struct Query(
     film::FilmQuery,
     person::PersonQuery,
     review::ReviewQuery,
+    comment::CommentQuery,
     node::NodeQuery,
 );
 

@@ -7,6 +7,7 @@ mod http;
 mod import;
 mod moderation;
 mod names;
+mod owner;
 mod pagination;
 mod privacy;
 mod queries;
