@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command};
-use crate::service::import;
+use crate::config::{Cli, Command, TokenCommand};
+use crate::service::{import, token};
 use crate::startup::Application;
 use crate::{db, graphql};
 
@@ -44,6 +44,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.updated,
                 report.unchanged
             );
+        }
+        Command::Token(command) => {
+            let (conn, _) = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&conn).await?;
+            match command {
+                TokenCommand::Create { role, name } => {
+                    let (row, secret) = token::create(&conn, &name, role.into()).await?;
+                    eprintln!(
+                        "created token {} for {} ({:?}); it is shown only now:",
+                        row.id, row.name, row.role
+                    );
+                    println!("{secret}");
+                }
+                TokenCommand::Revoke { id } => {
+                    if !token::revoke(&conn, id).await? {
+                        anyhow::bail!("there is no live token with id {id}");
+                    }
+                    println!("revoked token {id}");
+                }
+                TokenCommand::List => {
+                    for t in token::list(&conn).await? {
+                        let state = t
+                            .revoked_at
+                            .map_or("live".to_owned(), |at| format!("revoked {at}"));
+                        println!("{}\t{:?}\t{}\t{}", t.id, t.role, t.name, state);
+                    }
+                }
+            }
         }
     }
     Ok(())

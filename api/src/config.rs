@@ -32,6 +32,48 @@ pub enum Command {
         /// The content file, in the format of `content/demo.toml`.
         file: PathBuf,
     },
+    /// Manage staff API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `marquee token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (once: only its hash is stored).
+    Create {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Who holds it, e.g. "Alice".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by its id (see `marquee token list`).
+    Revoke {
+        /// The token's id.
+        id: i32,
+    },
+    /// List tokens, live and revoked (never their secrets).
+    List,
+}
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Moderator,
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for entity::enums::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Moderator => Self::Moderator,
+            RoleArg::Editor => Self::Editor,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
 }
 
 /// How logs are written.

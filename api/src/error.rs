@@ -35,6 +35,10 @@ pub enum ApiError {
     CommentsClosed,
     /// The same comment was already posted. `DUPLICATE_COMMENT`.
     DuplicateComment,
+    /// The request needs a staff token. `UNAUTHENTICATED`.
+    Unauthenticated,
+    /// The staff token's role may not do this. `FORBIDDEN`.
+    Forbidden,
     /// The owner token does not open this comment. `INVALID_OWNER_TOKEN`.
     InvalidOwnerToken,
     /// The time to edit or delete the comment has passed. `EDIT_WINDOW_EXPIRED`.
@@ -68,6 +72,8 @@ impl ApiError {
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::CommentsClosed => "COMMENTS_CLOSED",
             Self::InvalidOwnerToken => "INVALID_OWNER_TOKEN",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
             Self::EditWindowExpired => "EDIT_WINDOW_EXPIRED",
             Self::DuplicateComment => "DUPLICATE_COMMENT",
             Self::RateLimited { code, .. } => code,
@@ -91,6 +97,10 @@ impl ApiError {
                 .join(" "),
             Self::CommentsClosed => "Comments on this review are closed.".to_owned(),
             Self::InvalidOwnerToken => "This token does not open this comment.".to_owned(),
+            Self::Unauthenticated => {
+                "This needs a staff token: send `Authorization: Bearer …`.".to_owned()
+            }
+            Self::Forbidden => "This token's role may not do this.".to_owned(),
             Self::EditWindowExpired => {
                 "The time to edit or delete this comment has passed.".to_owned()
             }

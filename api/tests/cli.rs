@@ -94,3 +94,24 @@ fn migrate_creates_the_database_file() {
     stdout(&marquee(&db.0, &["migrate"]));
     assert!(db.0.exists());
 }
+
+#[test]
+fn tokens_are_created_listed_and_revoked_from_the_command_line() {
+    let db = TempDb::new();
+    let created = marquee(
+        &db.0,
+        &["token", "create", "--role", "moderator", "--name", "Molly"],
+    );
+    let secret = stdout(&created).trim().to_owned();
+    assert!(secret.starts_with("mq_") && secret.len() > 40, "{secret}");
+
+    let listed = stdout(&marquee(&db.0, &["token", "list"]));
+    assert!(listed.contains("Moderator\tMolly\tlive"), "{listed}");
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+
+    stdout(&marquee(&db.0, &["token", "revoke", "1"]));
+    let listed = stdout(&marquee(&db.0, &["token", "list"]));
+    assert!(listed.contains("Molly\trevoked"), "{listed}");
+    let again = marquee(&db.0, &["token", "revoke", "1"]);
+    assert!(!again.status.success(), "revoking twice is an error");
+}

@@ -58,3 +58,32 @@ pub enum CommentStatus {
     #[sea_orm(string_value = "TRASH")]
     Trash,
 }
+
+/// What a staff token may do. Each role can do all that the ones before it can.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// Moderates comments.
+    #[sea_orm(string_value = "MODERATOR")]
+    Moderator,
+    /// Moderates, and (later) edits content.
+    #[sea_orm(string_value = "EDITOR")]
+    Editor,
+    /// Everything.
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}

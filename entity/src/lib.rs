@@ -2,12 +2,14 @@
 //! them. This crate knows nothing about GraphQL; the api crate wraps these
 //! models in its own GraphQL types.
 
+pub mod api_token;
 pub mod comment;
 pub mod comparison;
 pub mod credit;
 pub mod enums;
 pub mod film;
 pub mod film_location;
+pub mod moderation_event;
 pub mod person;
 pub mod prelude;
 pub mod review;

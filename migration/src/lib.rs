@@ -11,6 +11,7 @@ mod m20261124_000005_create_comment;
 mod m20261124_000006_create_comparison;
 mod m20261124_000007_create_film_location;
 mod m20261124_000008_comment_moderation;
+mod m20261124_000009_create_api_token_and_audit;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_comparison::Migration),
             Box::new(m20261124_000007_create_film_location::Migration),
             Box::new(m20261124_000008_comment_moderation::Migration),
+            Box::new(m20261124_000009_create_api_token_and_audit::Migration),
         ]
     }
 }

@@ -234,6 +234,21 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Creates a staff token with `role`, as `marquee token create` does.
+    pub async fn staff_token(&self, role: entity::enums::Role, name: &str) -> String {
+        marquee::service::token::create(&self.db, name, role)
+            .await
+            .expect("the token is created")
+            .1
+    }
+
+    /// POSTs a GraphQL document with a staff token.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let bearer = format!("Bearer {token}");
+        self.gql_with(query, variables, &[("authorization", bearer.as_str())])
+            .await
+    }
+
     /// The global ID of the demo review.
     pub async fn her_review_id(&self) -> String {
         let data = self

@@ -12,9 +12,33 @@ use super::loaders::{AppLoader, Loaders};
 use crate::error::ApiError;
 use crate::service::comment::ClientInfo;
 
+/// Who is asking.
+#[derive(Debug, Clone, Default)]
+pub enum Viewer {
+    /// A reader: no staff token.
+    #[default]
+    Anonymous,
+    /// A staff member, by their live API token.
+    Staff(entity::api_token::Model),
+}
+
 /// Per-request data, put into the request by the HTTP handler.
 pub struct RequestData {
     pub client: ClientInfo,
+    pub viewer: Viewer,
+}
+
+/// The staff member asking, if their role is at least `role`.
+/// `UNAUTHENTICATED` for readers, `FORBIDDEN` for a lesser role.
+pub fn require_role<'a>(
+    ctx: &Context<'a>,
+    role: entity::enums::Role,
+) -> Result<&'a entity::api_token::Model, ApiError> {
+    match &request(ctx)?.viewer {
+        Viewer::Anonymous => Err(ApiError::Unauthenticated),
+        Viewer::Staff(token) if token.role >= role => Ok(token),
+        Viewer::Staff(_) => Err(ApiError::Forbidden),
+    }
 }
 
 fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a T, ApiError> {

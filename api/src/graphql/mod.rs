@@ -10,6 +10,7 @@ pub mod film;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod moderation;
 pub mod node;
 pub mod pagination;
 pub mod person;
@@ -26,12 +27,13 @@ pub struct Query(
     person::PersonQuery,
     review::ReviewQuery,
     comment::CommentQuery,
+    moderation::ModerationQuery,
     node::NodeQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(comment::CommentMutation);
+pub struct Mutation(comment::CommentMutation, moderation::ModerationMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

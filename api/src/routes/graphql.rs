@@ -11,9 +11,10 @@ use futures_util::StreamExt;
 
 use super::http_error;
 use crate::graphql::AppSchema;
-use crate::graphql::context::RequestData;
+use crate::graphql::context::{RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::service::comment::ClientInfo;
+use crate::service::token;
 use crate::startup::AppState;
 
 /// Most operations one batched POST may carry.
@@ -74,11 +75,17 @@ pub async fn post(
             &format!("A batch may hold at most {MAX_BATCH} operations."),
         );
     }
+    let viewer = match viewer(&req, &state).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
     let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(with_request_data(r, &req, &state)),
+        BatchRequest::Single(r) => {
+            BatchRequest::Single(with_request_data(r, &req, &state, &viewer))
+        }
         BatchRequest::Batch(rs) => BatchRequest::Batch(
             rs.into_iter()
-                .map(|r| with_request_data(r, &req, &state))
+                .map(|r| with_request_data(r, &req, &state, &viewer))
                 .collect(),
         ),
     };
@@ -151,7 +158,11 @@ pub async fn get(
             }
         }
     }
-    let request = with_request_data(request, &req, &state);
+    let viewer = match viewer(&req, &state).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let request = with_request_data(request, &req, &state, &viewer);
     respond(BatchResponse::Single(schema.execute(request).await))
 }
 
@@ -170,13 +181,54 @@ fn respond(response: BatchResponse) -> HttpResponse {
         .json(response)
 }
 
-/// Attaches what resolvers need: a fresh DataLoader and the client's details.
-fn with_request_data(request: Request, req: &HttpRequest, state: &AppState) -> Request {
+/// Attaches what resolvers need: a fresh DataLoader, the client's details
+/// and who is asking.
+fn with_request_data(
+    request: Request,
+    req: &HttpRequest,
+    state: &AppState,
+    viewer: &Viewer,
+) -> Request {
     request
         .data(loaders::for_request(state.db.clone()))
         .data(RequestData {
             client: client_info(req, state),
+            viewer: viewer.clone(),
         })
+}
+
+/// Who is asking: a reader, or staff with a live token. A token that is
+/// malformed, unknown or revoked gets 401 rather than a reader's view, so
+/// a moderator notices at once.
+pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpResponse> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let unauthorized = |message: &str| {
+        let mut response = http_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        response
+    };
+    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+        return Err(unauthorized(
+            "Send the staff token as `Authorization: Bearer …`.",
+        ));
+    };
+    match token::authenticate(&state.db, token.trim()).await {
+        Ok(Some(token)) => Ok(Viewer::Staff(token)),
+        Ok(None) => Err(unauthorized("This token is unknown or revoked.")),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot check a staff token");
+            Err(http_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            ))
+        }
+    }
 }
 
 /// The client's address (behind trusted proxies, the one they forward for),

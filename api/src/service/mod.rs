@@ -14,6 +14,7 @@ pub mod review;
 pub mod secret;
 pub mod sql;
 pub mod throttle;
+pub mod token;
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -6,6 +6,7 @@ mod facts;
 mod http;
 mod import;
 mod moderation;
+mod moderators;
 mod names;
 mod owner;
 mod pagination;

@@ -88,38 +88,83 @@ async fn a_readers_email_appears_in_no_response(backend: Backend) {
     }
 }
 
-async fn no_output_field_in_the_schema_can_return_an_email(backend: Backend) {
+/// Walks the schema from the roots, as a public client can, skipping the
+/// fields documented "Moderators only", and lists every textual field whose
+/// name speaks of an email or an address.
+async fn no_field_a_public_client_can_reach_returns_an_email_or_address(backend: Backend) {
     let app = spawn_app(backend).await;
     let data = app
         .data(
-            r#"{ __schema { types { name kind fields { name type { name ofType { name ofType { name } } } } } } }"#,
+            r#"{ __schema { queryType { name } mutationType { name }
+                 types { name fields { name description type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } }"#,
             json!({}),
         )
         .await;
+    let types = data["__schema"]["types"].as_array().unwrap();
+    let find = |name: &str| types.iter().find(|t| t["name"] == name);
+    let named = |ty: &Value| -> String {
+        let mut ty = ty;
+        while ty["name"].is_null() && !ty["ofType"].is_null() {
+            ty = &ty["ofType"];
+        }
+        ty["name"].as_str().unwrap_or_default().to_owned()
+    };
+    let mut queue: Vec<String> = vec![
+        data["__schema"]["queryType"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        data["__schema"]["mutationType"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
     let mut offenders = Vec::new();
-    for t in data["__schema"]["types"].as_array().unwrap() {
+    let mut moderator_only = 0;
+    while let Some(type_name) = queue.pop() {
+        if !seen.insert(type_name.clone()) {
+            continue;
+        }
+        let Some(t) = find(&type_name) else { continue };
         let Some(fields) = t["fields"].as_array() else {
             continue;
         };
         for f in fields {
+            if f["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("Moderators only"))
+            {
+                moderator_only += 1;
+                continue;
+            }
             let name = f["name"].as_str().unwrap().to_lowercase();
-            let mut ty = &f["type"];
-            while ty["name"].is_null() && !ty["ofType"].is_null() {
-                ty = &ty["ofType"];
+            let target = named(&f["type"]);
+            let textual = matches!(target.as_str(), "String" | "ID");
+            if textual
+                && (name.contains("email") || name.contains("address") || name.contains("ip"))
+            {
+                offenders.push(format!("{type_name}.{}", f["name"]));
             }
-            let textual = !matches!(ty["name"].as_str(), Some("Int" | "Boolean"));
-            if name.contains("email") && textual {
-                offenders.push(format!("{}.{}", t["name"], f["name"]));
-            }
+            queue.push(target);
         }
     }
     assert!(
+        seen.contains("Comment") && seen.contains("AddCommentPayload"),
+        "the walk reaches comments"
+    );
+    assert!(
+        !seen.contains("CommentForModeration"),
+        "moderator types are out of public reach"
+    );
+    assert!(moderator_only >= 3, "the moderator fields are marked");
+    assert!(
         offenders.is_empty(),
-        "fields that could return an email: {offenders:?}"
+        "public fields that could return an email or address: {offenders:?}"
     );
 }
 
 backend_tests!(
     a_readers_email_appears_in_no_response,
-    no_output_field_in_the_schema_can_return_an_email
+    no_field_a_public_client_can_reach_returns_an_email_or_address,
 );
