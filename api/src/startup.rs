@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
 use crate::routes;
+use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::secret::Secret;
 
@@ -67,6 +68,7 @@ impl Application {
                 policy: settings.comment_policy(),
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
+                events: CommentEvents::start(&db).await?,
             },
         );
         let state = web::Data::new(AppState {

@@ -261,6 +261,74 @@ impl TestApp {
     }
 }
 
+/// A graphql-ws (`graphql-transport-ws`) subscription.
+pub struct LiveSubscription {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl LiveSubscription {
+    /// Connects to `address` (`http://host:port`), initialises with
+    /// `init` and subscribes to `query`. Waits a moment after subscribing so
+    /// the server has registered the subscription before the test acts.
+    pub async fn start(address: &str, query: &str, variables: Value, init: Value) -> Self {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+        let url = format!("{}/graphql", address.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the WebSocket opens");
+        let init = json!({ "type": "connection_init", "payload": init });
+        ws.send(Message::text(init.to_string())).await.unwrap();
+        let ack = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer to connection_init");
+        match ack {
+            Some(Ok(Message::Text(text))) => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["type"], "connection_ack", "{v}");
+            }
+            other => panic!("no connection_ack: {other:?}"),
+        }
+        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        ws.send(Message::text(subscribe.to_string())).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Self { ws }
+    }
+
+    /// The next message for the subscription (`next` or `error`), or None
+    /// if none comes within `seconds`.
+    pub async fn next(&mut self, seconds: u64) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??;
+            match message.ok()? {
+                Message::Text(text) => {
+                    let v: Value = serde_json::from_str(&text).unwrap();
+                    match v["type"].as_str() {
+                        Some("next") | Some("error") => return Some(v),
+                        _ => continue,
+                    }
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+}
+
 /// The `extensions.code` of each error in a response.
 pub fn error_codes(body: &Value) -> Vec<String> {
     body["errors"]

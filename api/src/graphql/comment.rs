@@ -8,6 +8,7 @@ use entity::{comment, review};
 use super::comparison::Comparison;
 use super::context::{count_mutation, db, load_list, load_one, request, services};
 use super::ids::{self, Kind};
+use super::live::announce;
 use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
 use super::pagination::{Connection, PageArgs, connection};
 use super::review::Review;
@@ -18,6 +19,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::service::comment::{NewComment, Posting, Thread};
+use crate::service::events::{Change, CommentEvent};
 use crate::service::moderation::Policy;
 use crate::service::page::{Position, SortKey};
 use crate::service::{self};
@@ -608,13 +610,18 @@ impl CommentMutation {
             client: request(ctx)?.client.clone(),
         };
         match service::comment::post(db(ctx)?, posting, new).await {
-            Ok(posted) => Ok(AddCommentPayload {
-                status: Some(posted.comment.status.into()),
-                comment: Some(Comment(posted.comment)),
-                replayed: posted.replayed,
-                owner_token: Some(posted.owner_token),
-                errors: Vec::new(),
-            }),
+            Ok(posted) => {
+                if !posted.replayed {
+                    announce(ctx, CommentEvent::new(&posted.comment, Change::Created)).await;
+                }
+                Ok(AddCommentPayload {
+                    status: Some(posted.comment.status.into()),
+                    comment: Some(Comment(posted.comment)),
+                    replayed: posted.replayed,
+                    owner_token: Some(posted.owner_token),
+                    errors: Vec::new(),
+                })
+            }
             Err(err) => Ok(AddCommentPayload::refused(refusal(err)?)),
         }
     }
@@ -667,10 +674,13 @@ impl CommentMutation {
         };
         let policy = &services(ctx)?.policy;
         match service::comment::edit(db(ctx)?, policy, id, &input.owner_token, edit).await {
-            Ok(comment) => Ok(EditCommentPayload {
-                comment: Some(Comment(comment)),
-                errors: Vec::new(),
-            }),
+            Ok(comment) => {
+                announce(ctx, CommentEvent::new(&comment, Change::Edited)).await;
+                Ok(EditCommentPayload {
+                    comment: Some(Comment(comment)),
+                    errors: Vec::new(),
+                })
+            }
             Err(err) => refused(refusal(err)?),
         }
     }

@@ -9,6 +9,7 @@ pub mod credit;
 pub mod film;
 pub mod ids;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod moderation;
 pub mod node;
@@ -17,7 +18,7 @@ pub mod person;
 pub mod prefetch;
 pub mod review;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 /// The query root.
@@ -35,7 +36,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(comment::CommentMutation, moderation::ModerationMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
 /// Limits every request is held to.
 #[derive(Debug, Clone, Copy)]
@@ -46,8 +47,8 @@ pub struct Limits {
     pub max_complexity: usize,
 }
 
-fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, live::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), live::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Guards the parser and validator against hostile nesting.
@@ -63,6 +64,8 @@ pub struct Services {
     pub secret: crate::service::secret::Secret,
     /// Mutations one client address may send per minute.
     pub mutations_per_minute: u32,
+    /// Comment events, shared by every replica.
+    pub events: crate::service::events::CommentEvents,
 }
 
 /// The schema, with the database and services for resolvers that need them.

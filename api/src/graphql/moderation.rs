@@ -14,6 +14,7 @@ use super::pagination::{Connection, PageArgs, connection};
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Moderated;
+use crate::service::events::{Change, CommentEvent};
 
 /// Most comments one `moderateComments` call changes.
 const MAX_BULK: usize = 100;
@@ -211,6 +212,17 @@ pub struct ModerateCommentsPayload {
     pub comments: Vec<ModeratedComment>,
 }
 
+/// Tells subscribers of the comments whose status changed.
+async fn announce_all(ctx: &Context<'_>, changed: &[Moderated]) {
+    for m in changed.iter().filter(|m| m.previous != m.comment.status) {
+        super::live::announce(
+            ctx,
+            CommentEvent::new(&m.comment, Change::Moderated { from: m.previous }),
+        )
+        .await;
+    }
+}
+
 /// Moderation mutations.
 #[derive(Default)]
 pub struct ModerationMutation;
@@ -229,6 +241,7 @@ impl ModerationMutation {
         let id = ids::decode(&input.id, Kind::Comment, "id")?;
         let mut changed =
             service::comment::moderate(db(ctx)?, actor, &[id], input.status.into()).await?;
+        announce_all(ctx, &changed).await;
         changed
             .pop()
             .map(Into::into)
@@ -256,6 +269,7 @@ impl ModerationMutation {
             .collect::<Result<Vec<_>, _>>()?;
         let changed =
             service::comment::moderate(db(ctx)?, actor, &ids, input.status.into()).await?;
+        announce_all(ctx, &changed).await;
         Ok(ModerateCommentsPayload {
             comments: changed.into_iter().map(Into::into).collect(),
         })

@@ -6,7 +6,8 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Request};
+use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
 
 use super::http_error;
@@ -92,14 +93,19 @@ pub async fn post(
     respond(schema.execute_batch(batch).await)
 }
 
-/// `GET /graphql`: GraphiQL for a browser; otherwise a query from the URL's
+/// `GET /graphql`: a WebSocket for subscriptions; GraphiQL for a browser;
+/// otherwise a query from the URL's
 /// `query`, `variables` and `operationName`. Mutations are refused with 405,
 /// so a link or an image tag can never change data.
 pub async fn get(
     req: HttpRequest,
+    payload: web::Payload,
     schema: web::Data<AppSchema>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    if is_websocket(req.headers()) {
+        return subscribe(req, payload, schema, state).await;
+    }
     let params: GetParams = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(q) => q.into_inner(),
         Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
@@ -108,6 +114,7 @@ pub async fn get(
         if wants_html(req.headers()) {
             let page = GraphiQLSource::build()
                 .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
                 .title("Marquee GraphiQL")
                 .finish();
             return HttpResponse::Ok()
@@ -164,6 +171,68 @@ pub async fn get(
     };
     let request = with_request_data(request, &req, &state, &viewer);
     respond(BatchResponse::Single(schema.execute(request).await))
+}
+
+/// A graphql-ws connection (`graphql-transport-ws` or the older
+/// `graphql-ws` subprotocol) for subscriptions. A staff token may come as the
+/// upgrade request's `Authorization` header or, since browsers cannot set
+/// headers on WebSockets, in the init payload as `{"authorization": "Bearer …"}`.
+async fn subscribe(
+    req: HttpRequest,
+    payload: web::Payload,
+    schema: web::Data<AppSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let viewer = match viewer(&req, &state).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let client = client_info(&req, &state);
+    let mut data = async_graphql::Data::default();
+    data.insert(loaders::for_request(state.db.clone()));
+    data.insert(RequestData {
+        client: client.clone(),
+        viewer,
+    });
+    let init_state = state.clone();
+    let subscription = GraphQLSubscription::new(schema.get_ref().clone())
+        .with_data(data)
+        .on_connection_init(move |init: serde_json::Value| async move {
+            let mut data = async_graphql::Data::default();
+            let Some(bearer) = init.get("authorization").and_then(|v| v.as_str()) else {
+                return Ok(data);
+            };
+            let token = bearer.strip_prefix("Bearer ").unwrap_or(bearer).trim();
+            match token::authenticate(&init_state.db, token).await {
+                Ok(Some(token)) => {
+                    data.insert(RequestData {
+                        client,
+                        viewer: Viewer::Staff(token),
+                    });
+                    Ok(data)
+                }
+                Ok(None) => Err(
+                    async_graphql::Error::new("This token is unknown or revoked.")
+                        .extend_with(|_, e| e.set("code", "UNAUTHENTICATED")),
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot check a staff token");
+                    Err(async_graphql::Error::new("Internal server error")
+                        .extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR")))
+                }
+            }
+        });
+    match subscription.start(&req, payload) {
+        Ok(response) => response,
+        Err(err) => http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+    }
+}
+
+fn is_websocket(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 #[derive(serde::Deserialize)]

@@ -5,6 +5,7 @@
 pub mod comment;
 pub mod comparison;
 pub mod credit;
+pub mod events;
 pub mod film;
 pub mod import;
 pub mod moderation;

@@ -5,6 +5,7 @@ mod comments;
 mod facts;
 mod http;
 mod import;
+mod live;
 mod moderation;
 mod moderators;
 mod names;

@@ -1,0 +1,119 @@
+//! Subscriptions: live comments for readers, and the live moderation queue
+//! for moderators. Served over graphql-ws on `/graphql`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Subscription};
+use entity::enums::Role;
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
+
+use super::comment::Comment;
+use super::context::{db, require_role, services};
+use super::ids::{self, Kind};
+use super::moderation::CommentForModeration;
+use crate::error::ApiError;
+use crate::service;
+use crate::service::events::CommentEvent;
+
+/// Publishes a change to every replica's subscribers. A failure is logged,
+/// not returned: the change itself is already stored.
+pub async fn announce(ctx: &Context<'_>, event: CommentEvent) {
+    let published = match (services(ctx), db(ctx)) {
+        (Ok(services), Ok(db)) => services
+            .events
+            .publish(db, event)
+            .await
+            .map_err(anyhow::Error::from),
+        (Err(err), _) | (_, Err(err)) => Err(anyhow::anyhow!("{err:?}")),
+    };
+    if let Err(err) = published {
+        tracing::warn!(error = %err, ?event, "could not announce a comment event");
+    }
+}
+
+/// The comments of events that pass `wanted`, loaded fresh as they come.
+fn comments<T>(
+    db: DatabaseConnection,
+    events: broadcast::Receiver<CommentEvent>,
+    wanted: impl Fn(&CommentEvent) -> bool + Send + Sync + 'static,
+    wrap: impl Fn(entity::comment::Model) -> T + Send + Sync + 'static,
+) -> impl Stream<Item = T> {
+    let wanted = Arc::new(wanted);
+    let wrap = Arc::new(wrap);
+    futures_util::stream::unfold((db, events), move |(db, mut events)| {
+        let (wanted, wrap) = (wanted.clone(), wrap.clone());
+        async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(event) => event,
+                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                        tracing::warn!(skipped, "a subscriber fell behind and skipped events");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                if !wanted(&event) {
+                    continue;
+                }
+                match service::comment::any_by_ids(&db, &[event.comment_id]).await {
+                    // Still in the state the event announced (it may have
+                    // changed again since).
+                    Ok(mut rows) => match rows.remove(&event.comment_id) {
+                        Some(row) if row.status == event.status => {
+                            return Some((wrap(row), (db, events)));
+                        }
+                        _ => continue,
+                    },
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot load a comment for a subscriber");
+                        continue;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The subscription root.
+#[derive(Default)]
+pub struct Subscription;
+
+/// Live updates, over graphql-ws on `/graphql`.
+#[Subscription]
+impl Subscription {
+    /// Comments on a review as they are published: posted by a known author,
+    /// or approved by a moderator. Works across every replica.
+    async fn comment_added(
+        &self,
+        ctx: &Context<'_>,
+        review_id: ID,
+    ) -> Result<impl Stream<Item = Comment>, ApiError> {
+        let review_id = ids::decode(&review_id, Kind::Review, "reviewId")?;
+        let events = services(ctx)?.events.subscribe();
+        Ok(comments(
+            db(ctx)?.clone(),
+            events,
+            move |e| e.review_id == review_id && e.published(),
+            Comment,
+        ))
+    }
+
+    /// Comments as they enter the moderation queue. Moderators only: send
+    /// the staff token in the connection's init payload, as
+    /// `{"authorization": "Bearer …"}`.
+    async fn moderation_queue(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = CommentForModeration>, ApiError> {
+        require_role(ctx, Role::Moderator)?;
+        let events = services(ctx)?.events.subscribe();
+        Ok(comments(
+            db(ctx)?.clone(),
+            events,
+            CommentEvent::queued,
+            CommentForModeration,
+        ))
+    }
+}

@@ -1,0 +1,97 @@
+//! Live comments over graphql-ws: readers see comments as they are
+//! published; moderators watch the queue.
+
+use entity::enums::Role;
+use marquee_tests::{Backend, LiveSubscription, TestApp, backend_tests, spawn_app};
+use serde_json::{Value, json};
+
+const ADDED: &str =
+    "subscription ($id: ID!) { commentAdded(reviewId: $id) { authorName body status } }";
+const QUEUE: &str = "subscription { moderationQueue { authorEmail comment { body status } } }";
+
+async fn post(app: &TestApp, email: &str, body: &str) -> String {
+    let data = app
+        .data(
+            "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } } }",
+            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
+                            "authorEmail": email, "body": body } }),
+        )
+        .await;
+    data["addComment"]["comment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn approve(app: &TestApp, token: &str, id: &str) {
+    let body = app
+        .gql_as(
+            token,
+            "mutation ($id: ID!) { moderateComment(input: { id: $id, status: APPROVED }) { previousStatus } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["moderateComment"]["previousStatus"], "PENDING",
+        "{body}"
+    );
+}
+
+async fn a_reader_sees_a_comment_the_moment_it_is_approved(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let review = app.her_review_id().await;
+    let token = app.staff_token(Role::Moderator, "Molly").await;
+    let mut live =
+        LiveSubscription::start(&app.address, ADDED, json!({ "id": review }), json!({})).await;
+
+    let id = post(&app, "ada@example.org", "Held at first.").await;
+    assert_eq!(live.next(1).await, None, "a held comment is not announced");
+
+    approve(&app, &token, &id).await;
+    let message = live.next(5).await.expect("the approved comment arrives");
+    assert_eq!(
+        message["payload"]["data"]["commentAdded"],
+        json!({ "authorName": "Ada", "body": "Held at first.", "status": "APPROVED" })
+    );
+
+    // A known author's next comment is published, and announced, at once.
+    post(&app, "ada@example.org", "Straight through.").await;
+    let message = live.next(5).await.expect("the second comment arrives");
+    assert_eq!(
+        message["payload"]["data"]["commentAdded"]["body"],
+        "Straight through."
+    );
+    assert!(!message.to_string().contains("ada@example.org"));
+}
+
+async fn a_moderator_watches_the_queue_live(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.staff_token(Role::Moderator, "Molly").await;
+    let init = json!({ "authorization": format!("Bearer {token}") });
+    let mut live = LiveSubscription::start(&app.address, QUEUE, json!({}), init).await;
+
+    post(&app, "ada@example.org", "Queue me.").await;
+
+    let message = live.next(5).await.expect("the held comment arrives");
+    assert_eq!(
+        message["payload"]["data"]["moderationQueue"],
+        json!({ "authorEmail": "ada@example.org", "comment": { "body": "Queue me.", "status": "PENDING" } })
+    );
+}
+
+async fn a_reader_cannot_watch_the_queue(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut live = LiveSubscription::start(&app.address, QUEUE, json!({}), json!({})).await;
+    let message: Value = live.next(5).await.expect("an error");
+    assert_eq!(message["payload"]["data"], Value::Null, "{message}");
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+}
+
+backend_tests!(
+    a_reader_sees_a_comment_the_moment_it_is_approved,
+    a_moderator_watches_the_queue_live,
+    a_reader_cannot_watch_the_queue,
+);
