@@ -18,8 +18,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
         }
         Command::Migrate => {
-            let (conn, _) = db::connect(&settings.database_url, 1).await?;
-            db::migrate(&conn).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            db::exclusively(&conn, db::migrate(&conn)).await?;
             tracing::info!("migrations applied");
         }
         Command::Schema { output } => {
@@ -34,8 +34,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let content = import::parse(&text)?;
-            let (conn, _) = db::connect(&settings.database_url, 1).await?;
-            db::migrate(&conn).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            db::exclusively(&conn, db::migrate(&conn)).await?;
             let report = import::import(&conn, &content).await?;
             println!(
                 "imported {}: {} created, {} updated, {} unchanged",
@@ -46,8 +46,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Token(command) => {
-            let (conn, _) = db::connect(&settings.database_url, 1).await?;
-            db::migrate(&conn).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            db::exclusively(&conn, db::migrate(&conn)).await?;
             match command {
                 TokenCommand::Create { role, name } => {
                     let (row, secret) = token::create(&conn, &name, role.into()).await?;

@@ -64,3 +64,28 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
         _ => "other",
     }
 }
+
+/// Runs `prepare` (migrations, the demo content) holding a PostgreSQL
+/// advisory lock, so replicas that start together take turns instead of
+/// racing to create the same tables. SQLite has one process; no lock.
+pub async fn exclusively<T>(
+    db: &DatabaseConnection,
+    prepare: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    /// An arbitrary constant: "marquee" in ASCII.
+    const LOCK_KEY: i64 = 0x6d61_7271_7565_65;
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return prepare.await;
+    }
+    let mut conn = db.get_postgres_connection_pool().acquire().await?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    let result = prepare.await;
+    sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    result
+}

@@ -38,15 +38,19 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let (db, statements) =
             db::connect(&settings.database_url, settings.db_max_connections).await?;
-        db::migrate(&db).await?;
-        if !settings.no_demo_content
-            && let Some(report) = import::load_demo_if_empty(&db).await?
-        {
-            tracing::info!(
-                created = report.created,
-                "loaded the demo content into the empty database"
-            );
-        }
+        db::exclusively(&db, async {
+            db::migrate(&db).await?;
+            if !settings.no_demo_content
+                && let Some(report) = import::load_demo_if_empty(&db).await?
+            {
+                tracing::info!(
+                    created = report.created,
+                    "loaded the demo content into the empty database"
+                );
+            }
+            Ok(())
+        })
+        .await?;
         let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("MARQUEE_TRUSTED_PROXIES: {e}"))?;
         let secret = Secret::new(settings.secret.clone());

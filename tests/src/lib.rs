@@ -59,13 +59,14 @@ macro_rules! backend_tests {
 }
 
 /// A database made for one test, removed when the test ends.
-enum TestDb {
+pub enum TestDb {
     Sqlite(PathBuf),
     Postgres { admin_url: String, name: String },
 }
 
 impl TestDb {
-    async fn create(backend: &Backend) -> (Self, String) {
+    /// Makes the database; returns its guard and its URL.
+    pub async fn create(backend: &Backend) -> (Self, String) {
         let id = uuid::Uuid::new_v4().simple().to_string();
         match backend {
             Backend::Sqlite => {
