@@ -73,7 +73,7 @@ pub async fn exclusively<T>(
     prepare: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
     /// An arbitrary constant: "marquee" in ASCII.
-    const LOCK_KEY: i64 = 0x6d61_7271_7565_65;
+    const LOCK_KEY: i64 = 0x006d_6172_7175_6565;
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return prepare.await;
     }
