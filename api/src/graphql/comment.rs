@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::CommentStatus as DbCommentStatus;
 use entity::{comment, review};
 
+use super::common::OrderDirection;
 use super::comparison::Comparison;
 use super::context::{count_mutation, db, load_list, load_one, request, services};
 use super::ids::{self, Kind};
@@ -113,11 +114,14 @@ impl Comment {
         }
     }
 
-    /// Approved replies, oldest first. At most 100 a page.
+    /// Approved replies, oldest first unless `order` is `DESC`. At most 100
+    /// a page.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    #[allow(clippy::too_many_arguments)]
     async fn replies(
         &self,
         ctx: &Context<'_>,
+        #[graphql(default_with = "OrderDirection::Asc")] order: OrderDirection,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -126,6 +130,7 @@ impl Comment {
         comment_page(
             ctx,
             Thread::Replies,
+            order,
             self.0.id,
             PageArgs::new(first, after, last, before),
         )
@@ -158,12 +163,14 @@ pub type CommentConnection = Connection<Comment, CommentListInfo>;
 pub async fn comment_page(
     ctx: &Context<'_>,
     thread: Thread,
+    order: OrderDirection,
     parent: i32,
     args: PageArgs,
 ) -> ApiResult<CommentConnection> {
     let request = args.into_request()?;
     let key = CommentPage {
         thread,
+        order: order.into(),
         parent,
         request: request.clone(),
     };

@@ -61,6 +61,15 @@ pub enum Lookup<A, B> {
     Second(B),
 }
 
+impl From<OrderDirection> for crate::service::page::Direction {
+    fn from(d: OrderDirection) -> Self {
+        match d {
+            OrderDirection::Asc => Self::Asc,
+            OrderDirection::Desc => Self::Desc,
+        }
+    }
+}
+
 /// Exactly one of two optional lookup arguments must be given; `names`
 /// (e.g. "`slug` or `id`") goes into the error.
 pub fn exactly_one<A, B>(

@@ -13,7 +13,7 @@ use entity::{comment, comparison, credit, film, film_location, person, review};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::service::comment::Thread;
-use crate::service::page::{Page, PageRequest};
+use crate::service::page::{Direction, Page, PageRequest};
 use crate::service::{self};
 
 /// The per-request loader.
@@ -124,6 +124,7 @@ fn groups<K: Clone, G: Eq + std::hash::Hash>(
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CommentPage {
     pub thread: Thread,
+    pub order: Direction,
     pub parent: i32,
     pub request: PageRequest,
 }
@@ -134,10 +135,10 @@ impl Loader<CommentPage> for Loaders {
 
     async fn load(&self, keys: &[CommentPage]) -> LoadResult<CommentPage, Self::Value> {
         let mut out = HashMap::new();
-        for ((thread, request), parents) in
-            groups(keys, |k| ((k.thread, k.request.clone()), k.parent))
+        for ((thread, order, request), parents) in
+            groups(keys, |k| ((k.thread, k.order, k.request.clone()), k.parent))
         {
-            let mut pages = service::comment::pages(&self.db, thread, &parents, &request)
+            let mut pages = service::comment::pages(&self.db, thread, order, &parents, &request)
                 .await
                 .map_err(Arc::new)?;
             for parent in parents {
@@ -147,6 +148,7 @@ impl Loader<CommentPage> for Loaders {
                 out.insert(
                     CommentPage {
                         thread,
+                        order,
                         parent,
                         request: request.clone(),
                     },

@@ -16,7 +16,7 @@ use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Thread;
-use crate::service::page::{Direction, Position, SortKey};
+use crate::service::page::{Position, SortKey};
 use crate::service::person::PersonRef as PersonRefKey;
 use crate::service::review::{
     CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
@@ -108,14 +108,15 @@ impl Review {
         Ok(rows.into_iter().map(Comparison).collect())
     }
 
-    /// Approved reader comments, oldest first: top-level ones with their
-    /// replies below them (`THREADED`, the default), or every comment in
-    /// time order (`FLAT`). At most 100 a page.
+    /// Approved reader comments: top-level ones with their replies below
+    /// them (`THREADED`, the default), or every comment in time order
+    /// (`FLAT`); oldest first unless `order` is `DESC`. At most 100 a page.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
     async fn comments(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] layout: CommentLayout,
+        #[graphql(default_with = "OrderDirection::Asc")] order: OrderDirection,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -128,6 +129,7 @@ impl Review {
         comment_page(
             ctx,
             thread,
+            order,
             self.0.id,
             PageArgs::new(first, after, last, before),
         )
@@ -365,11 +367,7 @@ impl ReviewQuery {
         let filter = filter.unwrap_or_default().into_key()?;
         let ReviewOrder { field, direction } = order_by.unwrap_or_default();
         let ReviewOrderField::PublishedAt = field;
-        let direction = match direction {
-            OrderDirection::Asc => Direction::Asc,
-            OrderDirection::Desc => Direction::Desc,
-        };
-        let page = service::review::list(db(ctx)?, &filter, direction, &request).await?;
+        let page = service::review::list(db(ctx)?, &filter, direction.into(), &request).await?;
         super::prefetch::reviews(ctx, &page.items).await?;
         Ok(connection(
             page,

@@ -553,10 +553,11 @@ impl Thread {
 }
 
 /// For each review (or parent comment), a page of its approved comments,
-/// oldest first. One statement for all.
+/// oldest first (`Direction::Asc`) or newest first. One statement for all.
 pub async fn pages(
     db: &impl ConnectionTrait,
     thread: Thread,
+    order: Direction,
     parent_ids: &[i32],
     request: &PageRequest,
 ) -> Result<HashMap<i32, Page<comment::Model>>, DbErr> {
@@ -569,7 +570,7 @@ pub async fn pages(
         partition,
         sort: "c.created_at",
         id: "c.id",
-        order: Direction::Asc,
+        order,
     };
     windowed(db, window, request, |sql| {
         sql.push(&format!("FROM comment c WHERE {partition} IN "))

@@ -324,6 +324,73 @@ async fn concurrent_retries_with_one_key_store_one_comment(backend: Backend) {
     assert_eq!(stored, 1);
 }
 
+async fn comments_list_threaded_or_flat_oldest_or_newest_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // A known author (approved straight away from here on).
+    let first = add(&app, valid_input(&app).await).await;
+    entity::comment::Entity::update_many()
+        .col_expr(
+            entity::comment::Column::Status,
+            sea_orm::sea_query::Expr::value("APPROVED"),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let mut second = valid_input(&app).await;
+    second["body"] = json!("Second.");
+    let second = add(&app, second).await;
+    assert_eq!(second["status"], "APPROVED");
+    let mut reply = valid_input(&app).await;
+    reply["body"] = json!("A reply to the first.");
+    reply["parentId"] = first["comment"]["id"].clone();
+    assert_eq!(add(&app, reply).await["status"], "APPROVED");
+
+    let query = r#"query ($layout: CommentLayout!, $order: OrderDirection!) { review(slug: "her") {
+        comments(layout: $layout, order: $order) { totalCount edges { node { body replies { totalCount edges { node { body } } } } } } } }"#;
+    let bodies = |data: &Value| -> Vec<String> {
+        data["review"]["comments"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e["node"]["body"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .take(12)
+                    .collect()
+            })
+            .collect()
+    };
+    let threaded = app
+        .data(query, json!({ "layout": "THREADED", "order": "ASC" }))
+        .await;
+    let newest = app
+        .data(query, json!({ "layout": "THREADED", "order": "DESC" }))
+        .await;
+    let flat = app
+        .data(query, json!({ "layout": "FLAT", "order": "ASC" }))
+        .await;
+
+    assert_eq!(
+        bodies(&threaded),
+        vec!["“Her” is one", "Saw it twice", "Second."]
+    );
+    assert_eq!(
+        threaded["review"]["comments"]["edges"][1]["node"]["replies"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        bodies(&newest),
+        vec!["Second.", "Saw it twice", "“Her” is one"]
+    );
+    assert_eq!(
+        bodies(&flat),
+        vec!["“Her” is one", "Saw it twice", "Second.", "A reply to t"]
+    );
+    assert_eq!(flat["review"]["comments"]["totalCount"], 4);
+}
+
 backend_tests!(
     a_first_comment_is_held_for_moderation_and_returned_to_its_author,
     an_email_with_an_approved_comment_is_approved_at_once,
@@ -332,4 +399,5 @@ backend_tests!(
     a_comment_must_target_a_published_review_and_an_approved_parent,
     a_retry_with_the_same_key_returns_the_first_comment_and_stores_one,
     concurrent_retries_with_one_key_store_one_comment,
+    comments_list_threaded_or_flat_oldest_or_newest_first,
 );
