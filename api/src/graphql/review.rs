@@ -112,6 +112,7 @@ impl Review {
     /// them (`THREADED`, the default), or every comment in time order
     /// (`FLAT`); oldest first unless `order` is `DESC`. At most 100 a page.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
+    #[allow(clippy::too_many_arguments)]
     async fn comments(
         &self,
         ctx: &Context<'_>,

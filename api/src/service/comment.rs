@@ -105,6 +105,42 @@ pub async fn post(
         return replay(first, &request_hash, secret, key);
     }
 
+    let attempt = store(
+        db,
+        policy,
+        secret,
+        client,
+        new,
+        key.clone(),
+        request_hash.clone(),
+    )
+    .await;
+    match (attempt, &key) {
+        // Refused, but with a key: the refusal may be this request's own
+        // first attempt, committed meanwhile by a concurrent retry (its row
+        // makes this one look like a duplicate, or a flood). Answer as a
+        // retry if so.
+        (Err(err), Some(key)) if !matches!(err, ApiError::Internal(_)) => {
+            match by_idempotency_key(db, key).await? {
+                Some(first) => replay(first, &request_hash, secret, key),
+                None => Err(err),
+            }
+        }
+        (result, _) => result,
+    }
+}
+
+/// Checks and stores a new comment in one transaction (see `post`).
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    secret: &Secret,
+    client: ClientInfo,
+    new: NewComment,
+    key: Option<String>,
+    request_hash: String,
+) -> ApiResult<Posted> {
     let txn = begin_write(db).await?;
     // Again inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes this
     // check and the insert below one step.

@@ -2,7 +2,7 @@
 //! policy, and retries with an idempotency key.
 
 use entity::enums::CommentStatus;
-use marquee_tests::{Backend, TestApp, backend_tests, spawn_app};
+use marquee_tests::{Backend, TestApp, backend_tests, spawn_app, spawn_app_with};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -306,7 +306,9 @@ async fn a_retry_with_the_same_key_returns_the_first_comment_and_stores_one(back
 }
 
 async fn concurrent_retries_with_one_key_store_one_comment(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // Flood control on: a retry racing its first attempt must still be
+    // answered as a retry, not as a flood or a duplicate.
+    let app = spawn_app_with(backend, |s| s.comment_flood_seconds = 15).await;
     let mut input = valid_input(&app).await;
     input["idempotencyKey"] = json!("concurrent-retry-key");
     let attempts = (0..5).map(|_| add(&app, input.clone()));
