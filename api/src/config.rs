@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The secret used when none is set: fine on a laptop, never in production.
+pub const DEVELOPMENT_SECRET: &str = "marquee-development-secret";
+
 /// Marquee: the GraphQL API of a movie-review publication.
 #[derive(Debug, Parser)]
 #[command(name = "marquee", version, about)]
@@ -158,7 +161,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_SECRET",
-        default_value = "marquee-development-secret",
+        default_value = DEVELOPMENT_SECRET,
         hide_env_values = true,
         hide_default_value = true,
         global = true

@@ -53,6 +53,11 @@ impl Application {
         .await?;
         let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("MARQUEE_TRUSTED_PROXIES: {e}"))?;
+        if settings.secret == crate::config::DEVELOPMENT_SECRET {
+            tracing::warn!(
+                "MARQUEE_SECRET is not set: using the development secret; set a long random one in production"
+            );
+        }
         let secret = Secret::new(settings.secret.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
