@@ -72,7 +72,28 @@ async fn a_readers_email_appears_in_no_response(backend: Backend) {
     bodies.push(get);
 
     // Assert
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let stored = entity::comment::Entity::find()
+        .filter(entity::comment::Column::AuthorName.eq("Private Reader"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let hashes: Vec<String> = stored
+        .iter()
+        .filter_map(|c| c.client_ip_hash.clone())
+        .collect();
+    assert_eq!(hashes.len(), 2, "the client address is kept, hashed");
     for body in &bodies {
+        for hash in &hashes {
+            assert!(
+                !body.contains(hash.as_str()),
+                "the client address hash leaked: {body}"
+            );
+        }
+        assert!(
+            !body.contains("127.0.0.1"),
+            "the client address leaked: {body}"
+        );
         assert!(
             body.contains("Private Reader"),
             "the comment is there: {body}"
