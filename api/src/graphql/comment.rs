@@ -287,9 +287,6 @@ impl AddCommentInput {
     /// all at once.
     fn validate(self) -> Result<NewComment, Vec<FieldError>> {
         let mut errors = Vec::new();
-        fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-            r.map_err(|e| errors.push(e)).ok()
-        }
         let review_id = keep(
             &mut errors,
             ids::decode(&self.review_id, Kind::Review, "reviewId").map_err(|_| {
@@ -357,6 +354,12 @@ impl AddCommentInput {
             _ => Err(errors),
         }
     }
+}
+
+/// The value of a field that passed, or None with its error collected, so
+/// a form gets every refused field at once.
+fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
 }
 
 /// Why a comment was refused.
@@ -516,6 +519,35 @@ pub struct EditCommentInput {
     pub author_url: Option<String>,
 }
 
+impl EditCommentInput {
+    /// Validates the changes, collecting every refused field.
+    fn validate(&self) -> Result<service::comment::Edit, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let body = keep(&mut errors, CommentBody::parse(&self.body));
+        let author_name = keep(
+            &mut errors,
+            self.author_name
+                .as_deref()
+                .map(AuthorName::parse)
+                .transpose(),
+        );
+        let author_url = keep(
+            &mut errors,
+            self.author_url.as_deref().map(AuthorUrl::parse).transpose(),
+        );
+        match (body, author_name, author_url) {
+            (Some(body), Some(author_name), Some(author_url)) if errors.is_empty() => {
+                Ok(service::comment::Edit {
+                    body,
+                    author_name,
+                    author_url,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 /// One's own comment to delete.
 #[derive(InputObject)]
 pub struct DeleteCommentInput {
@@ -651,33 +683,9 @@ impl CommentMutation {
             Ok(id) => id,
             Err(errors) => return refused(errors),
         };
-        let mut errors = Vec::new();
-        let body = CommentBody::parse(&input.body)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let author_name = input
-            .author_name
-            .as_deref()
-            .map(AuthorName::parse)
-            .transpose()
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten();
-        let author_url = input
-            .author_url
-            .as_deref()
-            .map(AuthorUrl::parse)
-            .transpose()
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten();
-        let Some(body) = body.filter(|_| errors.is_empty()) else {
-            return refused(errors.into_iter().map(Into::into).collect());
-        };
-        let edit = service::comment::Edit {
-            body,
-            author_name,
-            author_url,
+        let edit = match input.validate() {
+            Ok(edit) => edit,
+            Err(errors) => return refused(errors.into_iter().map(Into::into).collect()),
         };
         let policy = &services(ctx)?.policy;
         match service::comment::edit(db(ctx)?, policy, id, &input.owner_token, edit).await {
