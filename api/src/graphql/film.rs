@@ -135,7 +135,7 @@ impl Film {
         Ok(rows.into_iter().map(Comparison).collect())
     }
 
-    /// Published reviews that draw a comparison to this film.
+    /// Published reviews that draw a comparison to this film, newest first.
     async fn comparing_reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<Review>> {
         let rows: Vec<entity::comparison::Model> =
             load_list(ctx, ComparisonsToFilm(self.0.id)).await?;
@@ -144,12 +144,11 @@ impl Film {
             .filter_map(|c| c.review_id)
             .map(ReviewById)
             .collect();
+        keys.sort_by_key(|k| k.0);
         keys.dedup();
-        Ok(load_many(ctx, keys)
-            .await?
-            .into_iter()
-            .map(Review)
-            .collect())
+        let mut reviews = load_many(ctx, keys).await?;
+        reviews.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+        Ok(reviews.into_iter().map(Review).collect())
     }
 
     /// When the record was created.

@@ -102,6 +102,10 @@ by_id_loader!(
     ComparisonsToFilm => Vec<comparison::Model>, service::comparison::to_films
 );
 by_id_loader!(
+    /// A comment's moderation history, oldest first.
+    HistoryOfComment => Vec<entity::moderation_event::Model>, service::comment::history
+);
+by_id_loader!(
     /// A film's filming locations.
     LocationsOfFilm => Vec<film_location::Model>, service::film::locations_by_films
 );

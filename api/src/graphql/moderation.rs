@@ -8,8 +8,9 @@ use entity::comment;
 use entity::enums::{CommentStatus as DbCommentStatus, Role};
 
 use super::comment::{Comment, CommentStatus};
-use super::context::{count_mutation, db, require_role};
+use super::context::{count_mutation, db, load_list, require_role};
 use super::ids::{self, Kind};
+use super::loaders::HistoryOfComment;
 use super::pagination::{Connection, PageArgs, connection};
 use crate::error::{ApiError, ApiResult};
 use crate::service;
@@ -54,13 +55,9 @@ impl CommentForModeration {
 
     /// Who changed the comment's status, when, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<ModerationEvent>> {
-        let mut events = service::comment::history(db(ctx)?, &[self.0.id]).await?;
-        Ok(events
-            .remove(&self.0.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(ModerationEvent::from)
-            .collect())
+        let events: Vec<entity::moderation_event::Model> =
+            load_list(ctx, HistoryOfComment(self.0.id)).await?;
+        Ok(events.into_iter().map(ModerationEvent::from).collect())
     }
 }
 

@@ -168,6 +168,45 @@ async fn an_unknown_or_revoked_token_gets_401(backend: Backend) {
     }
 }
 
+async fn the_queue_costs_the_same_statements_whatever_its_page_size(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        ids.push(post(&app, &format!("r{n}@example.org"), &format!("Comment {n}")).await);
+    }
+    let token = app.staff_token(Role::Moderator, "Molly").await;
+    // Give every comment a history: to spam and back.
+    for status in ["SPAM", "PENDING"] {
+        let body = app
+            .gql_as(&token, BULK, json!({ "ids": ids, "status": status }))
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let query = r#"query ($first: Int!) { moderationQueue(first: $first) { edges { node {
+        authorEmail comment { body review { headline film { title } } } history { actorName toStatus } } } } }"#;
+    let mut counts = Vec::new();
+    for first in [2, 12] {
+        let before = app.statements.get();
+        let body = app.gql_as(&token, query, json!({ "first": first })).await;
+        assert_eq!(
+            body["data"]["moderationQueue"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            first
+        );
+        assert_eq!(
+            body["data"]["moderationQueue"]["edges"][0]["node"]["history"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        counts.push(app.statements.get() - before);
+    }
+    assert_eq!(counts[0], counts[1], "statements per request: {counts:?}");
+}
+
 use sea_orm::EntityTrait;
 
 backend_tests!(
@@ -175,4 +214,5 @@ backend_tests!(
     bulk_moderation_changes_all_or_nothing,
     readers_cannot_moderate_or_see_the_queue,
     an_unknown_or_revoked_token_gets_401,
+    the_queue_costs_the_same_statements_whatever_its_page_size,
 );
