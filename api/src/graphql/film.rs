@@ -147,7 +147,7 @@ impl Film {
         keys.sort_by_key(|k| k.0);
         keys.dedup();
         let mut reviews = load_many(ctx, keys).await?;
-        reviews.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+        reviews.sort_by_key(|r| std::cmp::Reverse((r.published_at, r.id)));
         Ok(reviews.into_iter().map(Review).collect())
     }
 
