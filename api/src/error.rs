@@ -46,12 +46,11 @@ pub enum ApiError {
     /// An idempotency key came back with different input.
     /// `IDEMPOTENCY_KEY_REUSED`.
     IdempotencyKeyReused,
-    /// Too many requests; `code` says which limit, `retry_after` when to retry.
-    RateLimited {
-        code: &'static str,
-        message: String,
-        retry_after_secs: u64,
-    },
+    /// Too many mutations from one client address. `RATE_LIMITED`.
+    RateLimited { retry_after_secs: u64 },
+    /// A comment too soon after the last from the same address or email.
+    /// `COMMENT_FLOOD`.
+    CommentFlood { retry_after_secs: u64 },
     /// A fault on our side. Logged with its cause; clients see no detail.
     /// (Shared, so the error is `Clone`, as async-graphql needs of resolver
     /// errors.)
@@ -76,7 +75,8 @@ impl ApiError {
             Self::Forbidden => "FORBIDDEN",
             Self::EditWindowExpired => "EDIT_WINDOW_EXPIRED",
             Self::DuplicateComment => "DUPLICATE_COMMENT",
-            Self::RateLimited { code, .. } => code,
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::CommentFlood { .. } => "COMMENT_FLOOD",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -108,7 +108,12 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 "This idempotency key was already used with different input.".to_owned()
             }
-            Self::RateLimited { message, .. } => message.clone(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("Too many changes from this address. Try again in {retry_after_secs} s.")
+            }
+            Self::CommentFlood { retry_after_secs } => {
+                format!("You are posting too quickly. Try again in {retry_after_secs} s.")
+            }
             Self::Internal(_) => "Internal server error".to_owned(),
         }
     }
@@ -144,9 +149,10 @@ impl ErrorExtensions for ApiError {
                 Self::InvalidArgument { argument, .. }
                 | Self::InvalidCursor { argument }
                 | Self::InvalidId { argument } => ext.set("argument", *argument),
-                Self::RateLimited {
-                    retry_after_secs, ..
-                } => ext.set("retryAfterSeconds", *retry_after_secs),
+                Self::RateLimited { retry_after_secs }
+                | Self::CommentFlood { retry_after_secs } => {
+                    ext.set("retryAfterSeconds", *retry_after_secs)
+                }
                 Self::Validation(errors) => {
                     let fields: Vec<async_graphql::Value> = errors
                         .iter()

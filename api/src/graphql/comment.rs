@@ -457,11 +457,7 @@ impl CommentInputError {
                 whole(Some("ownerToken"), CommentErrorCode::InvalidOwnerToken)
             }
             ApiError::EditWindowExpired => whole(None, CommentErrorCode::EditWindowExpired),
-            ApiError::RateLimited {
-                code: "COMMENT_FLOOD",
-                retry_after_secs,
-                ..
-            } => Some(vec![Self {
+            ApiError::CommentFlood { retry_after_secs } => Some(vec![Self {
                 field: None,
                 code: CommentErrorCode::CommentFlood,
                 message: err.public_message(),

@@ -73,13 +73,7 @@ pub async fn count_mutation(ctx: &Context<'_>) -> Result<(), ApiError> {
     let window = std::time::Duration::from_secs(60);
     match crate::service::throttle::hit(db(ctx)?, &key, window, limit).await? {
         Ok(()) => Ok(()),
-        Err(retry_after_secs) => Err(ApiError::RateLimited {
-            code: "RATE_LIMITED",
-            message: format!(
-                "Too many changes from this address. Try again in {retry_after_secs} s."
-            ),
-            retry_after_secs,
-        }),
+        Err(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
     }
 }
 

@@ -202,11 +202,7 @@ async fn store(
         if let Err(retry_after_secs) =
             throttle::hit(&txn, &flood_key, policy.flood_interval, 1).await?
         {
-            return Err(ApiError::RateLimited {
-                code: "COMMENT_FLOOD",
-                message: format!("You are posting too quickly. Try again in {retry_after_secs} s."),
-                retry_after_secs,
-            });
+            return Err(ApiError::CommentFlood { retry_after_secs });
         }
     }
     let verdict = policy.judge(&Submission {
