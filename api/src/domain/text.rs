@@ -391,26 +391,6 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
     format!("{cut}…")
 }
 
-/// How many top-level paragraphs a Markdown document has (paragraphs inside
-/// lists, block quotes or tables are not counted).
-pub fn paragraphs(markdown: &str) -> usize {
-    let mut depth = 0usize;
-    let mut count = 0;
-    for event in Parser::new_ext(markdown, markdown_options()) {
-        match event {
-            Event::Start(tag) => {
-                if depth == 0 && matches!(tag, Tag::Paragraph) {
-                    count += 1;
-                }
-                depth += 1;
-            }
-            Event::End(_) => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    count
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -969,24 +949,5 @@ mod tests {
     fn a_document_without_a_paragraph_has_an_empty_excerpt() {
         assert_eq!(excerpt("# Only a heading", 50), "");
         assert_eq!(excerpt("", 50), "");
-    }
-
-    // paragraphs
-
-    #[test]
-    fn top_level_paragraphs_are_counted() {
-        assert_eq!(paragraphs("One.\n\nTwo.\nStill two.\n\nThree."), 3);
-    }
-
-    #[test]
-    fn an_empty_document_has_no_paragraphs() {
-        assert_eq!(paragraphs(""), 0);
-        assert_eq!(paragraphs("\n\n  \n"), 0);
-    }
-
-    #[test]
-    fn paragraphs_inside_lists_and_quotes_are_not_counted() {
-        let md = "# Title\n\nIntro.\n\n> Quoted one.\n>\n> Quoted two.\n\n- item\n\n- loose item\n\nOutro.";
-        assert_eq!(paragraphs(md), 2);
     }
 }

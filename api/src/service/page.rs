@@ -132,16 +132,6 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
-impl<T> Page<T> {
-    pub fn empty() -> Self {
-        Self {
-            items: Vec::new(),
-            has_next_page: false,
-            has_previous_page: false,
-        }
-    }
-}
-
 /// The condition "strictly past `bound` when scanning `scan`-wards" on
 /// `(sort, id)`, written without row values so every backend plans it well.
 pub fn past(sort: SimpleExpr, id: SimpleExpr, bound: &Position, scan: Direction) -> Condition {
