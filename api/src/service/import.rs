@@ -16,6 +16,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::{begin_write, now};
+use crate::domain::Slug;
 use crate::domain::text::{excerpt, normalize_name, repair_mojibake};
 
 /// The demo content: the review of *Her*, shipped inside the binary.
@@ -56,6 +57,8 @@ pub enum ImportError {
     Parse(#[from] toml::de::Error),
     #[error("{0}")]
     Reference(String),
+    #[error("`{slug}` is not a valid slug ({reason})")]
+    Slug { slug: String, reason: String },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -172,8 +175,36 @@ pub struct CommentIn {
 }
 
 /// Parses a content file.
+/// Parses a content file and checks every slug in it, before anything is
+/// written.
 pub fn parse(text: &str) -> Result<Content, ImportError> {
-    Ok(toml::from_str(text)?)
+    let content: Content = toml::from_str(text)?;
+    let slugs = content
+        .people
+        .iter()
+        .map(|p| &p.slug)
+        .chain(
+            content
+                .films
+                .iter()
+                .flat_map(|f| std::iter::once(&f.slug).chain(f.credits.iter().map(|c| &c.person))),
+        )
+        .chain(content.reviews.iter().flat_map(|r| {
+            let comparisons = r
+                .comparisons
+                .iter()
+                .chain(r.comments.iter().flat_map(|c| &c.comparisons));
+            [&r.slug, &r.film]
+                .into_iter()
+                .chain(comparisons.flat_map(|c| std::iter::once(&c.film).chain(&c.person)))
+        }));
+    for slug in slugs {
+        Slug::parse(slug).map_err(|e| ImportError::Slug {
+            slug: slug.clone(),
+            reason: e.message,
+        })?;
+    }
+    Ok(content)
 }
 
 /// Clean text: mis-decoded characters repaired, surrounding space trimmed.
@@ -587,6 +618,18 @@ mod tests {
         let content = parse(DEMO_CONTENT).expect("demo content parses");
         assert_eq!(content.reviews.len(), 1);
         assert_eq!(content.reviews[0].comments.len(), 1);
+    }
+
+    #[test]
+    fn a_malformed_slug_is_refused_before_anything_is_written() {
+        let err = parse("[[films]]\nslug = \"Her Film\"\ntitle = \"Her\"\n").unwrap_err();
+        assert!(
+            matches!(&err, ImportError::Slug { slug, .. } if slug == "Her Film"),
+            "{err}"
+        );
+        let err = parse("[[reviews]]\nslug = \"ok\"\nfilm = \"-bad\"\nheadline = \"H\"\nstatus = \"DRAFT\"\nbody = \"b\"\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("`-bad`"), "{err}");
     }
 
     #[test]
