@@ -426,7 +426,16 @@ pub async fn any_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<HashMap<i32, comment::Model>, DbErr> {
-    let rows = comment::Entity::find()
+    by_ids_in(db, comment::Entity::find(), ids).await
+}
+
+/// The comments of `select` with these ids, by id.
+async fn by_ids_in(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<comment::Entity>,
+    ids: &[i32],
+) -> Result<HashMap<i32, comment::Model>, DbErr> {
+    let rows = select
         .filter(comment::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
@@ -555,12 +564,9 @@ pub async fn approved_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<HashMap<i32, comment::Model>, DbErr> {
-    let rows = comment::Entity::find()
-        .filter(comment::Column::Id.is_in(ids.iter().copied()))
-        .filter(comment::Column::Status.eq(CommentStatus::Approved))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    let approved =
+        comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved));
+    by_ids_in(db, approved, ids).await
 }
 
 /// Which approved comments to page through or count.
