@@ -18,7 +18,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
         }
         Command::Migrate => {
-            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
             db::exclusively(&conn, db::migrate(&conn)).await?;
             tracing::info!("migrations applied");
         }
@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let content = import::parse(&text)?;
-            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
             db::exclusively(&conn, db::migrate(&conn)).await?;
             let report = import::import(&conn, &content).await?;
             println!(
@@ -46,7 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Token(command) => {
-            let (conn, _) = db::connect(&settings.database_url, 2).await?;
+            let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
             db::exclusively(&conn, db::migrate(&conn)).await?;
             match command {
                 TokenCommand::Create { role, name } => {

@@ -79,6 +79,15 @@ impl From<RoleArg> for entity::enums::Role {
     }
 }
 
+/// How open the server is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Friendly to developers: GraphiQL, introspection and suggestions.
+    Dev,
+    /// For the open internet.
+    Public,
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -251,6 +260,96 @@ pub struct Settings {
     )]
     pub comment_max_depth: i32,
 
+    /// The profile: `dev` (the default: GraphiQL, introspection and field
+    /// suggestions for everyone) or `public` (for the open internet:
+    /// introspection for staff tokens only, no GraphiQL, no field
+    /// suggestions, GET queries only with a CSRF preflight header, smaller
+    /// batches).
+    #[arg(long, env = "MARQUEE_PROFILE", value_enum, default_value_t = Profile::Dev, global = true)]
+    pub profile: Profile,
+
+    /// Largest GraphQL document, in bytes of its text.
+    #[arg(long, env = "MARQUEE_MAX_DOCUMENT_BYTES", default_value_t = 32_768,
+          value_parser = clap::value_parser!(u64).range(1..=16_777_216), global = true)]
+    pub max_document_bytes: u64,
+
+    /// Most lexical tokens in a request (a batch counts as the sum).
+    #[arg(long, env = "MARQUEE_MAX_TOKENS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_tokens: u64,
+
+    /// Deepest nesting of brackets (`{`, `(`, `[`) in a document.
+    #[arg(long, env = "MARQUEE_MAX_NESTING", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000), global = true)]
+    pub max_nesting: u64,
+
+    /// Most fields in a request, counted with every fragment expanded
+    /// (`__typename` and introspection fields included; a batch sums).
+    #[arg(long, env = "MARQUEE_MAX_FIELDS", default_value_t = 400,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_fields: u64,
+
+    /// Most aliased fields in a request, with fragments expanded.
+    #[arg(long, env = "MARQUEE_MAX_ALIASES", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000), global = true)]
+    pub max_aliases: u64,
+
+    /// Most root fields in a request (a batch sums).
+    #[arg(long, env = "MARQUEE_MAX_ROOT_FIELDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_root_fields: u64,
+
+    /// Most directives on one field, fragment or operation.
+    #[arg(long, env = "MARQUEE_MAX_DIRECTIVES", default_value_t = 4,
+          value_parser = clap::value_parser!(u64).range(0..=1_000), global = true)]
+    pub max_directives: u64,
+
+    /// How far introspection may recurse through the type graph: the most
+    /// `types`/`fields`/`inputFields`/`interfaces`/`possibleTypes` on one
+    /// path. `__schema` may be selected once per request.
+    #[arg(long, env = "MARQUEE_MAX_INTROSPECTION_DEPTH", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(1..=100), global = true)]
+    pub max_introspection_depth: u64,
+
+    /// Most operations in one batched POST. Default: 10, or 5 in the public
+    /// profile.
+    #[arg(long, env = "MARQUEE_MAX_BATCH",
+          value_parser = clap::value_parser!(u64).range(1..=100), global = true)]
+    pub max_batch: Option<u64>,
+
+    /// Largest response body, in bytes; a larger one is replaced by a
+    /// `RESPONSE_TOO_LARGE` error.
+    #[arg(long, env = "MARQUEE_MAX_RESPONSE_BYTES", default_value_t = 4_194_304,
+          value_parser = clap::value_parser!(u64).range(1_024..=1_073_741_824), global = true)]
+    pub max_response_bytes: u64,
+
+    /// Seconds a request may run before it is cancelled with `TIMEOUT`.
+    #[arg(long, env = "MARQUEE_REQUEST_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3_600), global = true)]
+    pub request_timeout_seconds: u64,
+
+    /// Milliseconds a request waits for a database connection before it is
+    /// answered `SERVICE_UNAVAILABLE`.
+    #[arg(long, env = "MARQUEE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(50..=60_000), global = true)]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Query cost points each client may hold: its budget when full.
+    #[arg(long, env = "MARQUEE_COST_BUDGET", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), global = true)]
+    pub cost_budget: u64,
+
+    /// Query cost points a client's budget regains each second.
+    #[arg(long, env = "MARQUEE_COST_RESTORE_RATE", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000), global = true)]
+    pub cost_restore_rate: u64,
+
+    /// Seconds that in-flight requests get to finish after SIGTERM or
+    /// Ctrl-C; then they are cancelled and the process exits.
+    #[arg(long, env = "MARQUEE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3_600), global = true)]
+    pub shutdown_grace_seconds: u64,
+
     /// Log format.
     #[arg(long, env = "MARQUEE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
@@ -274,6 +373,30 @@ impl Settings {
             edit_window: Duration::from_secs(self.comment_edit_window_seconds),
             max_depth: self.comment_max_depth.max(0),
         }
+    }
+
+    /// The limits on a request's shape and size.
+    pub fn shape_limits(&self) -> crate::graphql::shape::Limits {
+        crate::graphql::shape::Limits {
+            document_bytes: self.max_document_bytes,
+            tokens: self.max_tokens,
+            nesting: self.max_nesting,
+            fields: self.max_fields,
+            aliases: self.max_aliases,
+            root_fields: self.max_root_fields,
+            directives: self.max_directives,
+            schema_selections: 1,
+            introspection_depth: self.max_introspection_depth,
+        }
+    }
+
+    /// Most operations in one batch, for this profile.
+    pub fn batch_limit(&self) -> usize {
+        let default = match self.profile {
+            Profile::Dev => 10,
+            Profile::Public => 5,
+        };
+        self.max_batch.unwrap_or(default) as usize
     }
 
     /// Settings from the environment and defaults alone (no flags), for tests

@@ -19,18 +19,100 @@ impl StatementCounter {
     }
 }
 
+/// What `Retry-After` says when the database cannot be reached.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+/// What kind of fault a database error is, for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The database refused the input itself (a NUL byte, text it cannot
+    /// encode, a pattern too complex): the client's error.
+    BadInput,
+    /// The database cannot be reached or no connection was free in time: a
+    /// passing outage, worth retrying.
+    Unavailable,
+    /// Anything else: a fault on our side.
+    Other,
+}
+
+/// Sorts a database error into a [`Fault`].
+pub fn classify(err: &sea_orm::DbErr) -> Fault {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return Fault::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return Fault::Unavailable,
+        _ => return Fault::Other,
+    };
+    use sea_orm::sqlx::Error;
+    match sqlx.as_ref() {
+        Error::Io(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Tls(_)
+        | Error::Protocol(_) => Fault::Unavailable,
+        Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            let message = db.message();
+            match code {
+                // PostgreSQL: invalid byte sequence (a NUL byte), an
+                // untranslatable character, a string too long for an index.
+                "22021" | "22P05" | "54000" => Fault::BadInput,
+                // PostgreSQL: the server is shutting down or starting, or
+                // the connection failed.
+                "57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006" | "08001" | "08004" => {
+                    Fault::Unavailable
+                }
+                // SQLite: SQLITE_TOOBIG, and a LIKE pattern over its limit.
+                "18" => Fault::BadInput,
+                _ if message.contains("pattern too complex") => Fault::BadInput,
+                _ => Fault::Other,
+            }
+        }
+        _ => Fault::Other,
+    }
+}
+
+/// How long to wait for the database before giving up on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Waiting for a free pooled connection (or a new one to open).
+    pub acquire: Duration,
+    /// One statement, on PostgreSQL (`statement_timeout`).
+    pub statement: Duration,
+}
+
+impl Timeouts {
+    /// For the command-line tools (migrate, import, tokens): patient, since
+    /// no reader is waiting.
+    pub const TOOLS: Self = Self {
+        acquire: Duration::from_secs(10),
+        statement: Duration::from_secs(600),
+    };
+}
+
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout, so readers do
-/// not block the writer and a briefly locked database is waited for.
+/// not block the writer and a briefly locked database is waited for. A
+/// request waits at most `timeouts.acquire` for a connection, so an
+/// unreachable database is reported quickly rather than after the pool's
+/// usual ten seconds.
 pub async fn connect(
     url: &str,
     max_connections: u32,
+    timeouts: Timeouts,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let mut opts = ConnectOptions::new(url.to_owned());
+    let statement_ms = timeouts.statement.as_millis().to_string();
     opts.max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(timeouts.acquire)
+        .acquire_timeout(timeouts.acquire)
         .sqlx_logging(false)
+        .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", statement_ms.as_str())]))
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -47,6 +129,11 @@ pub async fn connect(
         tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "sql");
     });
     Ok((db, counter))
+}
+
+/// Whether the database answers within `within`.
+pub async fn ping(db: &DatabaseConnection, within: Duration) -> bool {
+    matches!(tokio::time::timeout(within, db.ping()).await, Ok(Ok(())))
 }
 
 /// Applies every pending migration.

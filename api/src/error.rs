@@ -51,6 +51,18 @@ pub enum ApiError {
     /// A comment too soon after the last from the same address or email.
     /// `COMMENT_FLOOD`.
     CommentFlood { retry_after_secs: u64 },
+    /// A request over one of the limits on its shape or size, measured before
+    /// it is validated or run. The code names the limit.
+    LimitExceeded { limit: Limit, max: u64, actual: u64 },
+    /// A document that cannot be run, refused before validation (a fragment
+    /// that spreads itself). `GRAPHQL_VALIDATION_FAILED`.
+    InvalidDocument { message: String },
+    /// The client has spent its query cost budget. `THROTTLED`.
+    Throttled { retry_after_secs: u64 },
+    /// The request ran past its deadline and was cancelled. `TIMEOUT`.
+    Timeout { seconds: u64 },
+    /// The database cannot be reached; retry later. `SERVICE_UNAVAILABLE`.
+    ServiceUnavailable { retry_after_secs: u64 },
     /// A fault on our side. Logged with its cause; clients see no detail.
     /// (Shared, so the error is `Clone`, as async-graphql needs of resolver
     /// errors.)
@@ -77,6 +89,11 @@ impl ApiError {
             Self::DuplicateComment => "DUPLICATE_COMMENT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::CommentFlood { .. } => "COMMENT_FLOOD",
+            Self::LimitExceeded { limit, .. } => limit.code(),
+            Self::InvalidDocument { .. } => "GRAPHQL_VALIDATION_FAILED",
+            Self::Throttled { .. } => "THROTTLED",
+            Self::Timeout { .. } => "TIMEOUT",
+            Self::ServiceUnavailable { .. } => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -114,7 +131,32 @@ impl ApiError {
             Self::CommentFlood { retry_after_secs } => {
                 format!("You are posting too quickly. Try again in {retry_after_secs} s.")
             }
+            Self::LimitExceeded { limit, max, actual } => format!(
+                "{} ({actual}) is over the limit of {max}.",
+                limit.description()
+            ),
+            Self::InvalidDocument { message } => message.clone(),
+            Self::Throttled { retry_after_secs } => format!(
+                "This client has spent its query cost budget. Try again in {retry_after_secs} s."
+            ),
+            Self::Timeout { seconds } => {
+                format!("The request took longer than {seconds} s and was cancelled.")
+            }
+            Self::ServiceUnavailable { retry_after_secs } => format!(
+                "The service is briefly unavailable. Try again in {retry_after_secs} s."
+            ),
             Self::Internal(_) => "Internal server error".to_owned(),
+        }
+    }
+
+    /// Seconds after which a retry may succeed, for errors that pass.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs }
+            | Self::CommentFlood { retry_after_secs }
+            | Self::Throttled { retry_after_secs }
+            | Self::ServiceUnavailable { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -124,8 +166,21 @@ impl ApiError {
 }
 
 impl From<sea_orm::DbErr> for ApiError {
+    /// Input the database refuses (a NUL byte in text, a string PostgreSQL
+    /// cannot encode) is the client's error; a database that cannot be
+    /// reached is a passing outage; anything else is ours.
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::internal(err)
+        match crate::db::classify(&err) {
+            crate::db::Fault::BadInput => Self::InvalidArgument {
+                argument: "input",
+                message: "The input holds characters that cannot be stored (such as a NUL byte)."
+                    .to_owned(),
+            },
+            crate::db::Fault::Unavailable => Self::ServiceUnavailable {
+                retry_after_secs: crate::db::RETRY_AFTER_SECS,
+            },
+            crate::db::Fault::Other => Self::internal(err),
+        }
     }
 }
 
@@ -150,8 +205,15 @@ impl ErrorExtensions for ApiError {
                 | Self::InvalidCursor { argument }
                 | Self::InvalidId { argument } => ext.set("argument", *argument),
                 Self::RateLimited { retry_after_secs }
-                | Self::CommentFlood { retry_after_secs } => {
+                | Self::CommentFlood { retry_after_secs }
+                | Self::Throttled { retry_after_secs }
+                | Self::ServiceUnavailable { retry_after_secs } => {
                     ext.set("retryAfterSeconds", *retry_after_secs)
+                }
+                Self::LimitExceeded { limit, max, actual } => {
+                    ext.set("measure", limit.measure());
+                    ext.set("limit", *max);
+                    ext.set("actual", *actual);
                 }
                 Self::Validation(errors) => {
                     let fields: Vec<async_graphql::Value> = errors
@@ -181,10 +243,86 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// A limit on a request's shape or size. Each has its own code, and its
+/// error reports the limit and the actual measure in `extensions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Bytes of one document's text. `QUERY_TOO_LARGE`.
+    DocumentBytes,
+    /// Lexical tokens in a request. `QUERY_TOO_LARGE`.
+    Tokens,
+    /// Nesting of brackets in one document. `QUERY_TOO_DEEP`.
+    Nesting,
+    /// Fields after fragment expansion. `TOO_MANY_FIELDS`.
+    Fields,
+    /// Aliased fields after fragment expansion. `TOO_MANY_ALIASES`.
+    Aliases,
+    /// Root fields. `TOO_MANY_ROOT_FIELDS`.
+    RootFields,
+    /// Directives on one field, fragment or operation. `TOO_MANY_DIRECTIVES`.
+    Directives,
+    /// `__schema` selections in a request. `INTROSPECTION_LIMITED`.
+    SchemaSelections,
+    /// How far introspection recurses through types. `INTROSPECTION_LIMITED`.
+    IntrospectionDepth,
+    /// Bytes of the response. `RESPONSE_TOO_LARGE`.
+    ResponseBytes,
+}
+
+impl Limit {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::DocumentBytes | Self::Tokens => "QUERY_TOO_LARGE",
+            Self::Nesting => "QUERY_TOO_DEEP",
+            Self::Fields => "TOO_MANY_FIELDS",
+            Self::Aliases => "TOO_MANY_ALIASES",
+            Self::RootFields => "TOO_MANY_ROOT_FIELDS",
+            Self::Directives => "TOO_MANY_DIRECTIVES",
+            Self::SchemaSelections | Self::IntrospectionDepth => "INTROSPECTION_LIMITED",
+            Self::ResponseBytes => "RESPONSE_TOO_LARGE",
+        }
+    }
+
+    /// What is measured, as `extensions.measure`.
+    pub fn measure(self) -> &'static str {
+        match self {
+            Self::DocumentBytes => "documentBytes",
+            Self::Tokens => "tokens",
+            Self::Nesting => "nesting",
+            Self::Fields => "fields",
+            Self::Aliases => "aliases",
+            Self::RootFields => "rootFields",
+            Self::Directives => "directives",
+            Self::SchemaSelections => "schemaSelections",
+            Self::IntrospectionDepth => "introspectionDepth",
+            Self::ResponseBytes => "responseBytes",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::DocumentBytes => "The document's size in bytes",
+            Self::Tokens => "The number of tokens in the request",
+            Self::Nesting => "The nesting of brackets in the document",
+            Self::Fields => "The number of fields, with fragments expanded,",
+            Self::Aliases => "The number of aliases, with fragments expanded,",
+            Self::RootFields => "The number of root fields",
+            Self::Directives => "The number of directives in one place",
+            Self::SchemaSelections => "The number of `__schema` selections",
+            Self::IntrospectionDepth => "The depth of introspection through types",
+            Self::ResponseBytes => "The response's size in bytes",
+        }
+    }
+}
+
 /// DataLoaders need a `Clone` error, so they share one database error among
 /// all the keys of a batch.
 impl From<Arc<sea_orm::DbErr>> for ApiError {
     fn from(err: Arc<sea_orm::DbErr>) -> Self {
-        Self::internal(anyhow::anyhow!("{err}"))
+        match crate::db::classify(&err) {
+            crate::db::Fault::Other => Self::internal(anyhow::anyhow!("{err}")),
+            _ => Self::from(Arc::unwrap_or_clone(err)),
+        }
     }
 }

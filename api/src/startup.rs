@@ -1,6 +1,7 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -8,10 +9,11 @@ use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 
 use crate::client_ip::TrustedProxies;
-use crate::config::Settings;
+use crate::config::{Profile, Settings};
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
 use crate::routes;
+use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::secret::Secret;
@@ -22,6 +24,16 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub secret: Secret,
     pub trusted_proxies: TrustedProxies,
+    /// How open the server is.
+    pub profile: Profile,
+    /// Most operations in one batch.
+    pub max_batch: usize,
+    /// Limits on a document, checked before it is validated.
+    pub shape_limits: crate::graphql::shape::Limits,
+    /// How long a request may run.
+    pub request_timeout: Duration,
+    /// Largest response body.
+    pub max_response_bytes: usize,
 }
 
 /// A server bound to its port, ready to run.
@@ -30,14 +42,23 @@ pub struct Application {
     server: Server,
     statements: StatementCounter,
     db: DatabaseConnection,
+    grace: Duration,
 }
 
 impl Application {
     /// Connects to the database, applies migrations, loads the demo content
     /// into an empty database (unless told not to), and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (db, statements) =
-            db::connect(&settings.database_url, settings.db_max_connections).await?;
+        let request_timeout = Duration::from_secs(settings.request_timeout_seconds);
+        let (db, statements) = db::connect(
+            &settings.database_url,
+            settings.db_max_connections,
+            db::Timeouts {
+                acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
+                statement: request_timeout,
+            },
+        )
+        .await?;
         db::exclusively(&db, async {
             db::migrate(&db).await?;
             if !settings.no_demo_content
@@ -72,12 +93,20 @@ impl Application {
             Limits {
                 max_depth: settings.max_query_depth,
                 max_complexity: settings.max_query_complexity,
+                suggestions: settings.profile == Profile::Dev,
             },
             Services {
                 policy: settings.comment_policy(),
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
                 events: CommentEvents::start(&db).await?,
+                budgets: Budgets::start(
+                    db.clone(),
+                    BudgetConfig {
+                        max: settings.cost_budget as f64,
+                        restore_rate: settings.cost_restore_rate as f64,
+                    },
+                ),
             },
         );
         let state = web::Data::new(AppState {
@@ -85,6 +114,11 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             secret,
             trusted_proxies,
+            profile: settings.profile,
+            max_batch: settings.batch_limit(),
+            shape_limits: settings.shape_limits(),
+            request_timeout,
+            max_response_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
         });
         let schema = web::Data::new(schema);
         let pool = db.clone();
@@ -104,7 +138,10 @@ impl Application {
                 .service(routes::health::health)
         })
         .listen(listener)?
-        .shutdown_timeout(10);
+        // Signals are handled in `run_until_stopped`, which enforces the
+        // grace period even on a stuck worker.
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_grace_seconds);
         let server = if workers > 0 {
             server.workers(workers)
         } else {
@@ -116,6 +153,7 @@ impl Application {
             server,
             statements,
             db: pool,
+            grace: Duration::from_secs(settings.shutdown_grace_seconds),
         })
     }
 
@@ -134,8 +172,52 @@ impl Application {
         self.db.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT or SIGTERM, then stops accepting and gives
+    /// in-flight requests the grace period to finish. Past it they are
+    /// cancelled; and should a worker be stuck where it cannot be cancelled,
+    /// the process exits anyway one second later.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let grace = self.grace;
+        let mut server = std::pin::pin!(self.server);
+        tokio::select! {
+            result = &mut server => return result,
+            () = shutdown_signal() => {}
+        }
+        tracing::info!(grace_seconds = grace.as_secs(), "stopping: finishing requests in flight");
+        std::thread::spawn(move || {
+            std::thread::sleep(grace + Duration::from_millis(900));
+            tracing::error!("requests still running past the grace period; exiting");
+            std::process::exit(1);
+        });
+        let stopping = handle.stop(true);
+        let (result, ()) = tokio::join!(server, stopping);
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }

@@ -5,6 +5,7 @@
 pub mod api_token;
 pub mod comment;
 pub mod comparison;
+pub mod cost_budget;
 pub mod credit;
 pub mod enums;
 pub mod film;

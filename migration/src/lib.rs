@@ -12,6 +12,7 @@ mod m20261124_000006_create_comparison;
 mod m20261124_000007_create_film_location;
 mod m20261124_000008_comment_moderation;
 mod m20261124_000009_create_api_token_and_audit;
+mod m20261125_000010_create_cost_budget;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_film_location::Migration),
             Box::new(m20261124_000008_comment_moderation::Migration),
             Box::new(m20261124_000009_create_api_token_and_audit::Migration),
+            Box::new(m20261125_000010_create_cost_budget::Migration),
         ]
     }
 }

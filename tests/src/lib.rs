@@ -179,6 +179,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     // and rate limits turn these back on.
     settings.comment_flood_seconds = 0;
     settings.mutations_per_minute = 100_000;
+    // Tests send requests as fast as they can from one address; the tests
+    // of the cost budget set their own.
+    settings.cost_budget = 100_000_000;
     adjust(&mut settings);
     let app = Application::build(settings)
         .await

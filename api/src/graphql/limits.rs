@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
@@ -51,6 +52,20 @@ impl Extension for ErrorCodesExtension {
             .map(|e| with_code(e, "BAD_USER_INPUT"))
             .collect();
         response
+    }
+
+    /// Marks the request as run, so the HTTP layer can tell a request
+    /// error (refused before it ran) from a response with field errors.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let Some(executed) = ctx.data_opt::<crate::routes::graphql::Executed>() {
+            executed.mark();
+        }
+        next.run(ctx, operation_name).await
     }
 
     async fn parse_query(

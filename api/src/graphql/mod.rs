@@ -5,6 +5,7 @@ pub mod comment;
 pub mod common;
 pub mod comparison;
 pub mod context;
+pub mod cost;
 pub mod credit;
 pub mod film;
 pub mod ids;
@@ -17,6 +18,7 @@ pub mod pagination;
 pub mod person;
 pub mod prefetch;
 pub mod review;
+pub mod shape;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
@@ -38,24 +40,35 @@ pub struct Mutation(comment::CommentMutation, moderation::ModerationMutation);
 
 pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
-/// Limits every request is held to.
+/// Limits every request is held to once parsed (the limits before that
+/// are in `shape`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Deepest nesting.
     pub max_depth: usize,
     /// Highest cost (see `pagination::page_complexity`).
     pub max_complexity: usize,
+    /// Whether error messages may suggest field names ("Did you mean …?").
+    /// Off in the public profile, where they would map the schema for
+    /// anyone who cannot introspect it.
+    pub suggestions: bool,
 }
 
 fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, live::Subscription> {
-    Schema::build(Query::default(), Mutation::default(), live::Subscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), live::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Guards the parser and validator against hostile nesting.
         .limit_recursive_depth(64)
         .limit_directives(16)
         .extension(limits::ErrorCodes)
-        .extension(async_graphql::extensions::Tracing)
+        .extension(cost::Cost)
+        .extension(async_graphql::extensions::Tracing);
+    if limits.suggestions {
+        builder
+    } else {
+        builder.disable_suggestions()
+    }
 }
 
 /// What mutations need besides the database.
@@ -66,11 +79,18 @@ pub struct Services {
     pub mutations_per_minute: u32,
     /// Comment events, shared by every replica.
     pub events: crate::service::events::CommentEvents,
+    /// Query cost budgets, shared by every replica.
+    pub budgets: crate::service::budget::Budgets,
 }
 
 /// The schema, with the database and services for resolvers that need them.
 pub fn build_schema(db: DatabaseConnection, limits: Limits, services: Services) -> AppSchema {
-    builder(limits).data(db).data(services).finish()
+    let budgets = services.budgets.clone();
+    builder(limits)
+        .data(db)
+        .data(budgets)
+        .data(services)
+        .finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
@@ -78,6 +98,7 @@ pub fn sdl() -> String {
     let limits = Limits {
         max_depth: usize::MAX,
         max_complexity: usize::MAX,
+        suggestions: true,
     };
     builder(limits).finish().sdl()
 }

@@ -1,28 +1,106 @@
 //! `/graphql`: POST runs any operation from a JSON body; GET runs queries
 //! from the URL (never mutations) and serves GraphiQL to browsers.
+//!
+//! Both speak the GraphQL-over-HTTP spec: a client that accepts
+//! `application/graphql-response+json` gets 4xx with no `data` for a request
+//! that fails before it runs; one that accepts `application/json` (or sends
+//! no `Accept`) gets 200, as older clients expect. Before anything is
+//! validated or run, every document is measured (`graphql::shape`) and held
+//! to the limits; then the request runs under a deadline, and its response
+//! under a size cap.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Request};
+use async_graphql::{BatchRequest, ErrorExtensions, Request, Response, ServerError};
 use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
+use serde::Serialize;
 
 use super::http_error;
+use crate::config::Profile;
+use crate::error::{ApiError, Limit};
 use crate::graphql::AppSchema;
 use crate::graphql::context::{RequestData, Viewer};
 use crate::graphql::loaders;
+use crate::graphql::shape::{self, Shape};
 use crate::service::comment::ClientInfo;
 use crate::service::token;
 use crate::startup::AppState;
 
-/// Most operations one batched POST may carry.
-const MAX_BATCH: usize = 10;
+/// The media type the GraphQL-over-HTTP spec recommends.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// How a response is written, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `application/json`: 200 for every GraphQL result.
+    Json,
+    /// `application/graphql-response+json`: 4xx with no `data` for a
+    /// request that fails before it runs.
+    GraphqlResponse,
+}
+
+impl Format {
+    /// The best format the client accepts, or `None` when it accepts
+    /// neither. No `Accept`, `*/*` and `application/*` mean JSON.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT) else {
+            return Some(Self::Json);
+        };
+        let accept = accept.to_str().ok()?;
+        let mut best: Option<(f32, Self)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let format = match mime.as_str() {
+                GRAPHQL_RESPONSE_JSON => Self::GraphqlResponse,
+                "application/json" | "*/*" | "application/*" => Self::Json,
+                _ => continue,
+            };
+            if q <= 0.0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((best_q, best_format)) => {
+                    q > best_q || (q == best_q && format == Self::GraphqlResponse && best_format == Self::Json)
+                }
+            };
+            if better {
+                best = Some((q, format));
+            }
+        }
+        best.map(|(_, format)| format)
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json; charset=utf-8",
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+fn not_acceptable() -> HttpResponse {
+    http_error(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "Accept `application/graphql-response+json` or `application/json`.",
+    )
+}
 
 /// `POST /graphql` with `Content-Type: application/json`: one operation, or
-/// a batch (a JSON array) of at most ten.
+/// a batch (a JSON array).
 pub async fn post(
     req: HttpRequest,
     mut payload: web::Payload,
@@ -36,6 +114,9 @@ pub async fn post(
             "Send the GraphQL request as JSON, with `Content-Type: application/json`.",
         );
     }
+    let Some(format) = Format::negotiate(req.headers()) else {
+        return not_acceptable();
+    };
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
@@ -67,36 +148,36 @@ pub async fn post(
             );
         }
     };
-    if let BatchRequest::Batch(requests) = &batch
-        && requests.len() > MAX_BATCH
-    {
+    let (requests, is_batch) = match batch {
+        BatchRequest::Single(r) => (vec![r], false),
+        BatchRequest::Batch(rs) => (rs, true),
+    };
+    if is_batch && requests.len() > state.max_batch {
         return http_error(
             StatusCode::BAD_REQUEST,
             "BATCH_TOO_LARGE",
-            &format!("A batch may hold at most {MAX_BATCH} operations."),
+            &format!("A batch may hold at most {} operations.", state.max_batch),
+        );
+    }
+    if requests.is_empty() || requests.iter().any(|r| r.query.is_empty()) {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Each operation needs a non-empty `query`.",
         );
     }
     let viewer = match viewer(&req, &state).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let batch = match batch {
-        BatchRequest::Single(r) => {
-            BatchRequest::Single(with_request_data(r, &req, &state, &viewer))
-        }
-        BatchRequest::Batch(rs) => BatchRequest::Batch(
-            rs.into_iter()
-                .map(|r| with_request_data(r, &req, &state, &viewer))
-                .collect(),
-        ),
-    };
-    respond(schema.execute_batch(batch).await)
+    run(&req, &schema, &state, format, &viewer, requests, is_batch).await
 }
 
-/// `GET /graphql`: a WebSocket for subscriptions; GraphiQL for a browser;
-/// otherwise a query from the URL's
-/// `query`, `variables` and `operationName`. Mutations are refused with 405,
-/// so a link or an image tag can never change data.
+/// `GET /graphql`: a WebSocket for subscriptions; GraphiQL for a browser
+/// (not in the public profile); otherwise a query from the URL's `query`,
+/// `variables` and `operationName`. Mutations are refused with 405, so a
+/// link or an image tag can never change data. In the public profile a GET
+/// query also needs a CSRF preflight header.
 pub async fn get(
     req: HttpRequest,
     payload: web::Payload,
@@ -110,8 +191,8 @@ pub async fn get(
         Ok(q) => q.into_inner(),
         Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
-    let Some(query) = params.query else {
-        if wants_html(req.headers()) {
+    let Some(query) = params.query.filter(|q| !q.is_empty()) else {
+        if wants_html(req.headers()) && state.profile == Profile::Dev {
             let page = GraphiQLSource::build()
                 .endpoint("/graphql")
                 .subscription_endpoint("/graphql")
@@ -127,6 +208,17 @@ pub async fn get(
             "Pass the query in the `query` parameter, or POST it as JSON.",
         );
     };
+    let Some(format) = Format::negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    if state.profile == Profile::Public && !has_csrf_preflight(req.headers()) {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "CSRF_PREFLIGHT_REQUIRED",
+            "GET queries need a header a browser cannot send across sites without a preflight: \
+             `X-Marquee-CSRF: 1` (or `Apollo-Require-Preflight: true`).",
+        );
+    }
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {
         let op = match &params.operation_name {
             Some(name) => doc
@@ -154,9 +246,11 @@ pub async fn get(
         request = request.operation_name(name);
     }
     if let Some(vars) = params.variables {
-        match serde_json::from_str(&vars) {
-            Ok(vars) => request = request.variables(async_graphql::Variables::from_json(vars)),
-            Err(_) => {
+        match serde_json::from_str::<serde_json::Value>(&vars) {
+            Ok(vars @ (serde_json::Value::Object(_) | serde_json::Value::Null)) => {
+                request = request.variables(async_graphql::Variables::from_json(vars))
+            }
+            _ => {
                 return http_error(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
@@ -165,12 +259,242 @@ pub async fn get(
             }
         }
     }
+    if let Some(extensions) = params.extensions
+        && !matches!(
+            serde_json::from_str::<serde_json::Value>(&extensions),
+            Ok(serde_json::Value::Object(_) | serde_json::Value::Null)
+        )
+    {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "`extensions` is not a JSON object.",
+        );
+    }
     let viewer = match viewer(&req, &state).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let request = with_request_data(request, &req, &state, &viewer);
-    respond(BatchResponse::Single(schema.execute(request).await))
+    run(&req, &schema, &state, format, &viewer, vec![request], false).await
+}
+
+/// Whether a GET carries something a cross-site form, link or image cannot:
+/// one of the preflight headers, or a non-simple `Content-Type`.
+fn has_csrf_preflight(headers: &HeaderMap) -> bool {
+    if ["x-marquee-csrf", "apollo-require-preflight", "x-apollo-operation-name"]
+        .iter()
+        .any(|name| headers.contains_key(*name))
+    {
+        return true;
+    }
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            !mime.is_empty()
+                && !matches!(
+                    mime.as_str(),
+                    "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+                )
+        })
+}
+
+/// Set once a request gets as far as execution; a request that fails
+/// before (parsing, validation, limits) is a request error.
+#[derive(Clone, Default)]
+pub struct Executed(Arc<AtomicBool>);
+
+impl Executed {
+    /// Marks the request as run.
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Measures, limits, runs under the deadline, and writes the answer.
+async fn run(
+    req: &HttpRequest,
+    schema: &AppSchema,
+    state: &AppState,
+    format: Format,
+    viewer: &Viewer,
+    requests: Vec<Request>,
+    is_batch: bool,
+) -> HttpResponse {
+    let mut requests = requests;
+    if let Err(err) = measure(&state.shape_limits, &mut requests) {
+        return refuse(format, err);
+    }
+    let public_reader = state.profile == Profile::Public && matches!(viewer, Viewer::Anonymous);
+    let mut flags = Vec::with_capacity(requests.len());
+    let requests: Vec<Request> = requests
+        .into_iter()
+        .map(|mut r| {
+            if public_reader {
+                r = r.disable_introspection();
+            }
+            let executed = Executed::default();
+            flags.push(executed.clone());
+            with_request_data(r, req, state, viewer).data(executed)
+        })
+        .collect();
+    let batch = if is_batch {
+        BatchRequest::Batch(requests)
+    } else {
+        BatchRequest::Single(requests.into_iter().next().expect("one request"))
+    };
+    let responses = match tokio::time::timeout(state.request_timeout, schema.execute_batch(batch)).await {
+        Ok(async_graphql::BatchResponse::Single(r)) => vec![r],
+        Ok(async_graphql::BatchResponse::Batch(rs)) => rs,
+        Err(_) => {
+            let seconds = state.request_timeout.as_secs();
+            tracing::warn!(seconds, "a request ran past its deadline and was cancelled");
+            return refuse_after_start(format, ApiError::Timeout { seconds });
+        }
+    };
+    write(format, &responses, &flags, is_batch, state.max_response_bytes)
+}
+
+/// Checks each document's text, parses it (once: the schema reuses the
+/// parse), and checks the shape of the whole request.
+fn measure(limits: &shape::Limits, requests: &mut [Request]) -> Result<(), ApiError> {
+    let mut tokens = 0u64;
+    let mut total = Shape::default();
+    for request in requests.iter_mut() {
+        tokens += limits.check_text(&request.query, tokens)?.tokens;
+        // A document that does not parse is reported by the schema, with
+        // the parser's message and position.
+        if let Ok(doc) = request.parsed_query() {
+            total = total.sum(shape::measure(doc)?);
+        }
+    }
+    limits.check_shape(&total)
+}
+
+/// The body of a GraphQL response, without `data` when there is none to
+/// give (a request error under `application/graphql-response+json`).
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+fn body(format: Format, response: &Response, executed: bool) -> Body<'_> {
+    let data = match format {
+        Format::GraphqlResponse if !executed => None,
+        _ => Some(&response.data),
+    };
+    Body {
+        data,
+        errors: &response.errors,
+        extensions: &response.extensions,
+    }
+}
+
+/// Writes the responses, within the size cap, with the status the format
+/// calls for.
+fn write(
+    format: Format,
+    responses: &[Response],
+    flags: &[Executed],
+    is_batch: bool,
+    max_bytes: usize,
+) -> HttpResponse {
+    let bodies: Vec<Body<'_>> = responses
+        .iter()
+        .zip(flags)
+        .map(|(r, flag)| body(format, r, flag.get()))
+        .collect();
+    let json = if is_batch {
+        serde_json::to_vec(&bodies)
+    } else {
+        serde_json::to_vec(&bodies[0])
+    };
+    let json = match json {
+        Ok(json) => json,
+        Err(err) => {
+            return refuse_after_start(format, ApiError::internal(err));
+        }
+    };
+    if json.len() > max_bytes {
+        return refuse_after_start(
+            format,
+            ApiError::LimitExceeded {
+                limit: Limit::ResponseBytes,
+                max: max_bytes as u64,
+                actual: json.len() as u64,
+            },
+        );
+    }
+    let errors: Vec<&ServerError> = responses.iter().flat_map(|r| &r.errors).collect();
+    let mut status = StatusCode::OK;
+    if !is_batch {
+        let response = &responses[0];
+        let executed = flags[0].get();
+        let only = |code: &str| {
+            !errors.is_empty()
+                && response.data == async_graphql::Value::Null
+                && errors.iter().all(|e| error_code(e) == Some(code))
+        };
+        status = if only("SERVICE_UNAVAILABLE") {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else if only("THROTTLED") {
+            StatusCode::TOO_MANY_REQUESTS
+        } else if format == Format::GraphqlResponse && !executed && !errors.is_empty() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+    }
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type(format.content_type())
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(retry) = errors.iter().filter_map(|e| retry_after(e)).max() {
+        builder.insert_header((header::RETRY_AFTER, retry.to_string()));
+    }
+    builder.body(json)
+}
+
+fn error_code(err: &ServerError) -> Option<&str> {
+    match err.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+fn retry_after(err: &ServerError) -> Option<u64> {
+    match err.extensions.as_ref()?.get("retryAfterSeconds")? {
+        async_graphql::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// A request refused before it ran: 400 under
+/// `application/graphql-response+json` (429 or 503 for errors a client
+/// should retry), 200 under `application/json`, as the spec asks.
+fn refuse(format: Format, err: ApiError) -> HttpResponse {
+    let response = Response::from_errors(vec![err.extend().into_server_error(Default::default())]);
+    write(format, &[response], &[Executed::default()], false, usize::MAX)
+}
+
+/// A request that failed once running (past its deadline, or with too
+/// large a response): 200 with `data: null`, whatever the format.
+fn refuse_after_start(format: Format, err: ApiError) -> HttpResponse {
+    let response = Response::from_errors(vec![err.extend().into_server_error(Default::default())]);
+    let executed = Executed::default();
+    executed.mark();
+    write(format, &[response], &[executed], false, usize::MAX)
 }
 
 /// A graphql-ws connection (`graphql-transport-ws` or the older
@@ -241,13 +565,7 @@ struct GetParams {
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<String>,
-}
-
-fn respond(response: BatchResponse) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(response)
+    extensions: Option<String>,
 }
 
 /// Attaches what resolvers need: a fresh DataLoader, the client's details
@@ -269,7 +587,7 @@ fn with_request_data(
 /// Who is asking: a reader, or staff with a live token. A token that is
 /// malformed, unknown or revoked gets 401 rather than a reader's view, so
 /// a moderator notices at once.
-pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpResponse> {
+pub(crate) async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
@@ -291,18 +609,23 @@ pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpR
         Ok(None) => Err(unauthorized("This token is unknown or revoked.")),
         Err(err) => {
             tracing::error!(error = %err, "cannot check a staff token");
-            Err(http_error(
+            let mut response = http_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL_SERVER_ERROR",
-                "Internal server error",
-            ))
+                "SERVICE_UNAVAILABLE",
+                "The service is briefly unavailable. Try again shortly.",
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::db::RETRY_AFTER_SECS),
+            );
+            Err(response)
         }
     }
 }
 
 /// The client's address (behind trusted proxies, the one they forward for),
 /// hashed with the server's secret, and its user agent.
-fn client_info(req: &HttpRequest, state: &AppState) -> ClientInfo {
+pub(crate) fn client_info(req: &HttpRequest, state: &AppState) -> ClientInfo {
     let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")

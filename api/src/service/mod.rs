@@ -2,6 +2,7 @@
 //! returning domain types and entity models. It knows nothing about GraphQL,
 //! so the CLI, the importer and the tests can call it directly.
 
+pub mod budget;
 pub mod comment;
 pub mod comparison;
 pub mod credit;

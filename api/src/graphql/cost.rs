@@ -1,0 +1,143 @@
+//! `extensions.cost` on every response, and the per-client budget that a
+//! query's requested cost must fit in (see `service::budget`).
+//!
+//! - `requested`: the query's cost before it runs, as the complexity limit
+//!   counts it (a field costs 1, a list its page size times its fields).
+//! - `actual`: the same count over what the response holds (at least 1),
+//!   which is what the budget is charged.
+//! - `budget { remaining, max, restoreRate }`: the client's budget after it.
+//!
+//! A request whose requested cost does not fit is refused with `THROTTLED`
+//! and `retryAfterSeconds` before it runs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextValidation,
+};
+use async_graphql::{ErrorExtensions, Pos, Response, ServerError, ValidationResult, Value};
+
+use super::context::{RequestData, Viewer};
+use crate::error::ApiError;
+use crate::service::budget::{Budgets, Status};
+
+/// Reports costs and holds clients to their budgets.
+pub struct Cost;
+
+impl ExtensionFactory for Cost {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostExtension {
+            requested: AtomicU64::new(0),
+        })
+    }
+}
+
+struct CostExtension {
+    /// The validated request's cost (0 until it is validated).
+    requested: AtomicU64,
+}
+
+/// The budget a request draws on: its staff token's, or its client
+/// address's.
+fn budget_key(ctx: &ExtensionContext<'_>) -> Option<String> {
+    let request = ctx.data_opt::<RequestData>()?;
+    Some(match &request.viewer {
+        Viewer::Staff(token) => format!("token:{}", token.id),
+        Viewer::Anonymous => format!(
+            "client:{}",
+            request.client.ip_hash.as_deref().unwrap_or("unknown")
+        ),
+    })
+}
+
+/// The number of fields a response holds, lists counted item by item.
+fn fields_in(value: &Value) -> u64 {
+    match value {
+        Value::Object(map) => map.values().map(|v| 1 + fields_in(v)).sum(),
+        Value::List(items) => items.iter().map(fields_in).sum(),
+        _ => 0,
+    }
+}
+
+fn report(requested: u64, actual: u64, status: Status) -> Value {
+    let mut budget = async_graphql::indexmap::IndexMap::new();
+    budget.insert(
+        async_graphql::Name::new("remaining"),
+        Value::from(status.remaining.floor() as u64),
+    );
+    budget.insert(async_graphql::Name::new("max"), Value::from(status.max as u64));
+    budget.insert(
+        async_graphql::Name::new("restoreRate"),
+        Value::from(status.restore_rate as u64),
+    );
+    let mut cost = async_graphql::indexmap::IndexMap::new();
+    cost.insert(async_graphql::Name::new("requested"), Value::from(requested));
+    cost.insert(async_graphql::Name::new("actual"), Value::from(actual));
+    cost.insert(async_graphql::Name::new("budget"), Value::Object(budget));
+    Value::Object(cost)
+}
+
+#[async_trait::async_trait]
+impl Extension for CostExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), budget_key(ctx)) else {
+            return response;
+        };
+        let requested = self.requested.load(Ordering::Relaxed);
+        let throttled = response
+            .errors
+            .iter()
+            .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED")));
+        let (actual, status) = if throttled {
+            (0, budgets.status(&key))
+        } else {
+            // Every request that is not refused costs at least a point, so
+            // a flood of cheap or invalid documents is held too.
+            let actual = fields_in(&response.data).max(1);
+            (actual, budgets.charge(&key, actual))
+        };
+        response
+            .extensions
+            .insert("cost".to_owned(), report(requested, actual, status));
+        response
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), budget_key(ctx)) else {
+            return Ok(result);
+        };
+        let requested = result.complexity as u64;
+        self.requested.store(requested, Ordering::Relaxed);
+        match budgets.check(&key, requested) {
+            Ok(_) => Ok(result),
+            Err(retry_after_secs) => Err(vec![
+                ApiError::Throttled { retry_after_secs }
+                    .extend()
+                    .into_server_error(Pos::default()),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_costs_its_fields_with_lists_counted_per_item() {
+        let data = Value::from_json(serde_json::json!({
+            "reviews": { "edges": [ { "node": { "headline": "a" } }, { "node": { "headline": "b" } } ] }
+        }))
+        .unwrap();
+        // reviews, edges, and per item: node + headline.
+        assert_eq!(fields_in(&data), 2 + 2 * 2);
+        assert_eq!(fields_in(&Value::Null), 0);
+    }
+}
