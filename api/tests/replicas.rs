@@ -1,59 +1,21 @@
 //! Two `marquee` processes on one PostgreSQL database, as in production:
-//! live comments and flood control must work across them. Runs when
-//! `TEST_DATABASE_URL` is set (`.ci/run` sets it).
+//! live comments and flood control must work across them. Ignored unless
+//! run with `TEST_DATABASE_URL` and `--include-ignored` (`.ci/run` does).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use marquee_tests::{Backend, LiveSubscription, TestDb};
+use marquee_tests::{Backend, LiveSubscription, ServerProcess, TestDb};
 use serde_json::{Value, json};
 
-/// A running replica, stopped when dropped.
-struct Replica {
-    child: Child,
-    address: String,
-}
+/// A replica, as production runs it, with flood control on.
+type Replica = ServerProcess;
 
-impl Replica {
-    fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_marquee"))
-            .env("DATABASE_URL", database_url)
-            .env("MARQUEE_BIND", "127.0.0.1:0")
-            .env("MARQUEE_WORKERS", "1")
-            .env("MARQUEE_LOG_FORMAT", "json")
-            .env("MARQUEE_LOG", "info")
-            .env("MARQUEE_COMMENT_FLOOD_SECONDS", "15")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("marquee starts");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent
-                    && let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && let Some(address) = v["address"].as_str()
-                {
-                    let _ = tx.send(format!("http://{address}"));
-                    sent = true;
-                }
-            }
-        });
-        let address = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the replica says where it listens");
-        Self { child, address }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn replica(database_url: &str) -> Replica {
+    ServerProcess::start(
+        env!("CARGO_BIN_EXE_marquee"),
+        database_url,
+        &[("MARQUEE_COMMENT_FLOOD_SECONDS", "15")],
+    )
 }
 
 async fn gql(
@@ -75,17 +37,15 @@ async fn gql(
 const ADD: &str = "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } errors { code retryAfterSeconds } } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TEST_DATABASE_URL"]
 async fn two_replicas_share_live_comments_and_flood_control() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("skipped: set TEST_DATABASE_URL to run the two-replica test");
-        return;
-    };
+    let backend = Backend::postgres();
     let (_db, url) = TestDb::create(&backend).await;
     // Both start at once: the advisory lock makes them take turns at
     // migrating and loading the demo content.
     let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| Replica::start(&url));
-        let b = s.spawn(|| Replica::start(&url));
+        let a = s.spawn(|| replica(&url));
+        let b = s.spawn(|| replica(&url));
         (a.join().unwrap(), b.join().unwrap())
     });
     let token = {

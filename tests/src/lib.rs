@@ -4,8 +4,11 @@
 //!
 //! Tests are written once, as `async fn name(backend: Backend)`, and
 //! `backend_tests!(name, …)` turns each into `name::sqlite` and
-//! `name::postgres`. The PostgreSQL variant runs only when
-//! `TEST_DATABASE_URL` is set (`.ci/run` always sets it).
+//! `name::postgres`. The PostgreSQL variant is `#[ignore]`d, so a plain
+//! `cargo test` reports it as ignored rather than passing it untested; run
+//! it with `TEST_DATABASE_URL` set and `-- --include-ignored` (`.ci/run`
+//! does). Without `TEST_DATABASE_URL`, or with a server that does not
+//! answer, it fails.
 //!
 //! Set `TEST_LOG=1` to see the server's logs.
 
@@ -28,12 +31,15 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// PostgreSQL, when `TEST_DATABASE_URL` is set.
-    pub fn postgres() -> Option<Self> {
-        std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(Self::Postgres)
+    /// PostgreSQL at `TEST_DATABASE_URL`. Panics when it is not set: a
+    /// PostgreSQL test that cannot reach PostgreSQL fails, never passes.
+    pub fn postgres() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Self::Postgres(url),
+            _ => panic!(
+                "set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run PostgreSQL tests"
+            ),
+        }
     }
 }
 
@@ -48,11 +54,9 @@ macro_rules! backend_tests {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs TEST_DATABASE_URL"]
             async fn postgres() {
-                match $crate::Backend::postgres() {
-                    Some(backend) => super::$name(backend).await,
-                    None => eprintln!("skipped: set TEST_DATABASE_URL to run on PostgreSQL"),
-                }
+                super::$name($crate::Backend::postgres()).await
             }
         }
     )+};
@@ -146,6 +150,107 @@ fn with_database(url: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{host_part}/{name}?{q}"),
         None => format!("{host_part}/{name}"),
+    }
+}
+
+/// A `marquee` process, started as production starts it: for tests that
+/// need a process of their own (its memory, its signals, several replicas).
+/// Killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts `binary` (the test's `env!("CARGO_BIN_EXE_marquee")`) on
+    /// `database_url`, on a free port, with extra `MARQUEE_*` settings, and
+    /// waits until it says where it listens.
+    pub fn start(binary: &str, database_url: &str, settings: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut command = Command::new(binary);
+        command
+            .env("DATABASE_URL", database_url)
+            .env("MARQUEE_BIND", "127.0.0.1:0")
+            .env("MARQUEE_WORKERS", "1")
+            .env("MARQUEE_LOG_FORMAT", "json")
+            .env("MARQUEE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in settings {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("marquee starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if std::env::var("TEST_LOG").is_ok() {
+                    eprintln!("{line}");
+                }
+                if !sent
+                    && let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && let Some(address) = v["address"].as_str()
+                {
+                    let _ = tx.send(format!("http://{address}"));
+                    sent = true;
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server says where it listens");
+        Self { child, address }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A `Vm…` line of `/proc/PID/status`, in KiB (`VmRSS`: memory now;
+    /// `VmHWM`: the most it has held).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the process is alive");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc/PID/status"))
+    }
+
+    /// Sends SIGTERM, as an orchestrator stopping a replica does.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM is sent");
+    }
+
+    /// Waits for the process to exit, up to `within`; its exit status, or
+    /// None if it is still running.
+    pub fn wait_for_exit(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the process can be waited on") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

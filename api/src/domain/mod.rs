@@ -7,6 +7,7 @@ pub mod author_url;
 pub mod comment_body;
 pub mod email;
 pub mod idempotency_key;
+pub mod search_term;
 mod slug;
 pub mod text;
 
@@ -15,6 +16,7 @@ pub use author_url::AuthorUrl;
 pub use comment_body::CommentBody;
 pub use email::Email;
 pub use idempotency_key::IdempotencyKey;
+pub use search_term::SearchTerm;
 pub use slug::Slug;
 
 use std::fmt;

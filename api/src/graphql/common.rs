@@ -86,3 +86,16 @@ pub fn exactly_one<A, B>(
         }),
     }
 }
+
+/// A `search` argument, validated (see `domain::SearchTerm`).
+pub fn search_term(
+    search: Option<String>,
+) -> Result<Option<crate::domain::SearchTerm>, crate::error::ApiError> {
+    search
+        .map(crate::domain::SearchTerm::parse)
+        .transpose()
+        .map_err(|message| crate::error::ApiError::InvalidArgument {
+            argument: "search",
+            message,
+        })
+}

@@ -117,11 +117,13 @@ impl Extension for CostExtension {
         self.requested.store(requested, Ordering::Relaxed);
         match budgets.check(&key, requested) {
             Ok(_) => Ok(result),
-            Err(retry_after_secs) => Err(vec![
-                ApiError::Throttled { retry_after_secs }
+            Err(retry_after_secs) => {
+                let mut error = ApiError::Throttled { retry_after_secs }
                     .extend()
-                    .into_server_error(Pos::default()),
-            ]),
+                    .into_server_error(Pos::default());
+                error.locations.clear();
+                Err(vec![error])
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::CreditRole as DbCreditRole;
 use entity::{film, film_location};
 
-use super::common::{CreditRole, Image, Lookup, exactly_one};
+use super::common::{CreditRole, Image, Lookup, exactly_one, search_term};
 use super::comparison::Comparison;
 use super::context::{db, load_list, load_many};
 use super::credit::Credit;
@@ -235,7 +235,8 @@ impl FilmQuery {
     }
 
     /// Films sorted by title, optionally those whose title contains `search`
-    /// (ignoring case and accents). At most 100 a page.
+    /// (ignoring case and accents; at most 200 characters, else
+    /// `BAD_USER_INPUT`). At most 100 a page.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
     async fn films(
         &self,
@@ -247,7 +248,8 @@ impl FilmQuery {
         before: Option<String>,
     ) -> ApiResult<FilmConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
-        let page = service::film::list(db(ctx)?, search.as_deref(), &request).await?;
+        let term = search_term(search.clone())?;
+        let page = service::film::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
         Ok(connection(
             page,
             FilmListInfo { search },

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::CreditRole as DbCreditRole;
 use entity::{credit, person};
 
-use super::common::{CreditRole, Lookup, exactly_one};
+use super::common::{CreditRole, Lookup, exactly_one, search_term};
 use super::context::{db, load_list, load_many, load_one};
 use super::credit::Credit;
 use super::film::Film;
@@ -177,7 +177,8 @@ impl PersonQuery {
     }
 
     /// People sorted by name, optionally those whose name contains `search`
-    /// (ignoring case and accents: "zoe" finds "Zoë"). At most 100 a page.
+    /// (ignoring case and accents: "zoe" finds "Zoë"; at most 200 characters,
+    /// else `BAD_USER_INPUT`). At most 100 a page.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
     async fn people(
         &self,
@@ -189,7 +190,8 @@ impl PersonQuery {
         before: Option<String>,
     ) -> ApiResult<PersonConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
-        let page = service::person::list(db(ctx)?, search.as_deref(), &request).await?;
+        let term = search_term(search.clone())?;
+        let page = service::person::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
         Ok(connection(
             page,
             PersonListInfo { search },

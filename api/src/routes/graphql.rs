@@ -480,18 +480,25 @@ fn retry_after(err: &ServerError) -> Option<u64> {
     }
 }
 
+/// An error about the whole request: no location in the document.
+fn server_error(err: ApiError) -> ServerError {
+    let mut error = err.extend().into_server_error(Default::default());
+    error.locations.clear();
+    error
+}
+
 /// A request refused before it ran: 400 under
 /// `application/graphql-response+json` (429 or 503 for errors a client
 /// should retry), 200 under `application/json`, as the spec asks.
 fn refuse(format: Format, err: ApiError) -> HttpResponse {
-    let response = Response::from_errors(vec![err.extend().into_server_error(Default::default())]);
+    let response = Response::from_errors(vec![server_error(err)]);
     write(format, &[response], &[Executed::default()], false, usize::MAX)
 }
 
 /// A request that failed once running (past its deadline, or with too
 /// large a response): 200 with `data: null`, whatever the format.
 fn refuse_after_start(format: Format, err: ApiError) -> HttpResponse {
-    let response = Response::from_errors(vec![err.extend().into_server_error(Default::default())]);
+    let response = Response::from_errors(vec![server_error(err)]);
     let executed = Executed::default();
     executed.mark();
     write(format, &[response], &[executed], false, usize::MAX)
