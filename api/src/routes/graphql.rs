@@ -6,8 +6,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Request};
-use async_graphql_actix_web::GraphQLSubscription;
+use async_graphql::{BatchRequest, BatchResponse, Request};
 use futures_util::StreamExt;
 
 use super::http_error;
@@ -173,59 +172,14 @@ pub async fn get(
     respond(BatchResponse::Single(schema.execute(request).await))
 }
 
-/// A graphql-ws connection (`graphql-transport-ws` or the older
-/// `graphql-ws` subprotocol) for subscriptions. A staff token may come as the
-/// upgrade request's `Authorization` header or, since browsers cannot set
-/// headers on WebSockets, in the init payload as `{"authorization": "Bearer …"}`.
+/// A graphql-ws connection for subscriptions: see [`super::ws`].
 async fn subscribe(
     req: HttpRequest,
     payload: web::Payload,
     schema: web::Data<AppSchema>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let viewer = match viewer(&req, &state).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    let client = client_info(&req, &state);
-    let mut data = async_graphql::Data::default();
-    data.insert(loaders::for_request(state.db.clone()));
-    data.insert(RequestData {
-        client: client.clone(),
-        viewer,
-    });
-    let init_state = state.clone();
-    let subscription = GraphQLSubscription::new(schema.get_ref().clone())
-        .with_data(data)
-        .on_connection_init(move |init: serde_json::Value| async move {
-            let mut data = async_graphql::Data::default();
-            let Some(bearer) = init.get("authorization").and_then(|v| v.as_str()) else {
-                return Ok(data);
-            };
-            let token = bearer.strip_prefix("Bearer ").unwrap_or(bearer).trim();
-            match token::authenticate(&init_state.db, token).await {
-                Ok(Some(token)) => {
-                    data.insert(RequestData {
-                        client,
-                        viewer: Viewer::Staff(token),
-                    });
-                    Ok(data)
-                }
-                Ok(None) => Err(
-                    async_graphql::Error::new("This token is unknown or revoked.")
-                        .extend_with(|_, e| e.set("code", "UNAUTHENTICATED")),
-                ),
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot check a staff token");
-                    Err(async_graphql::Error::new("Internal server error")
-                        .extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR")))
-                }
-            }
-        });
-    match subscription.start(&req, payload) {
-        Ok(response) => response,
-        Err(err) => http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
-    }
+    super::ws::serve(req, payload, schema, state).await
 }
 
 fn is_websocket(headers: &HeaderMap) -> bool {
@@ -269,7 +223,7 @@ fn with_request_data(
 /// Who is asking: a reader, or staff with a live token. A token that is
 /// malformed, unknown or revoked gets 401 rather than a reader's view, so
 /// a moderator notices at once.
-pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpResponse> {
+pub(crate) async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
@@ -302,7 +256,7 @@ pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpR
 
 /// The client's address (behind trusted proxies, the one they forward for),
 /// hashed with the server's secret, and its user agent.
-fn client_info(req: &HttpRequest, state: &AppState) -> ClientInfo {
+pub(crate) fn client_info(req: &HttpRequest, state: &AppState) -> ClientInfo {
     let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
