@@ -14,3 +14,4 @@ mod pagination;
 mod privacy;
 mod queries;
 mod schema;
+mod ws;
