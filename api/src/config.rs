@@ -357,6 +357,57 @@ pub struct Settings {
     /// Log filter, in `tracing` syntax (e.g. `info,marquee=debug`).
     #[arg(long, env = "MARQUEE_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
+    // Kept together, at the end, so merges with other settings stay trivial.
+    /// Origins whose pages may open a WebSocket, comma-separated (e.g.
+    /// `https://example.com`); `*` allows all. Empty: only the server's own
+    /// origin. Clients that send no `Origin` (apps, not browser pages) are
+    /// always let in.
+    #[arg(
+        long,
+        env = "MARQUEE_WS_ALLOWED_ORIGINS",
+        default_value = "",
+        value_parser = origin_list,
+        global = true
+    )]
+    pub ws_allowed_origins: String,
+
+    /// Most WebSockets one client address may hold open on one replica.
+    #[arg(
+        long,
+        env = "MARQUEE_WS_MAX_SOCKETS_PER_CLIENT",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=10_000),
+        global = true
+    )]
+    pub ws_max_sockets_per_client: u32,
+
+    /// Seconds a new WebSocket has to send `connection_init`.
+    #[arg(
+        long,
+        env = "MARQUEE_WS_INIT_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        global = true
+    )]
+    pub ws_init_timeout_seconds: u64,
+
+    /// Most subscriptions one WebSocket may run at once.
+    #[arg(
+        long,
+        env = "MARQUEE_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..=1_000),
+        global = true
+    )]
+    pub ws_max_subscriptions: u32,
+}
+
+/// Checks `MARQUEE_WS_ALLOWED_ORIGINS` when it is read, so a typo stops the
+/// server at start rather than refusing every browser.
+fn origin_list(setting: &str) -> Result<String, String> {
+    crate::routes::ws::AllowedOrigins::parse(setting).map(|_| setting.to_owned())
 }
 
 impl Settings {

@@ -14,6 +14,7 @@ use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
 use crate::routes;
 use crate::service::budget::{BudgetConfig, Budgets};
+use crate::routes::ws::{AllowedOrigins, SocketCounts};
 use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::secret::Secret;
@@ -34,6 +35,18 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Largest response body.
     pub max_response_bytes: usize,
+
+    // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
+    /// Whose pages may open a WebSocket.
+    pub ws_allowed_origins: AllowedOrigins,
+    /// Most WebSockets per client address, on this replica.
+    pub ws_max_sockets_per_client: usize,
+    /// How long a new WebSocket has to send `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// Most subscriptions per WebSocket.
+    pub ws_max_subscriptions: usize,
+    /// Open WebSockets per client address, in this process.
+    pub ws_sockets: SocketCounts,
 }
 
 /// A server bound to its port, ready to run.
@@ -75,6 +88,8 @@ impl Application {
         .await?;
         let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("MARQUEE_TRUSTED_PROXIES: {e}"))?;
+        let ws_allowed_origins = AllowedOrigins::parse(&settings.ws_allowed_origins)
+            .map_err(|e| anyhow::anyhow!("MARQUEE_WS_ALLOWED_ORIGINS: {e}"))?;
         if settings.secret == crate::config::DEVELOPMENT_SECRET {
             tracing::warn!(
                 "MARQUEE_SECRET is not set: using the development secret; set a long random one in production"
@@ -120,6 +135,11 @@ impl Application {
             shape_limits: settings.shape_limits(),
             request_timeout,
             max_response_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
+            ws_allowed_origins,
+            ws_max_sockets_per_client: settings.ws_max_sockets_per_client as usize,
+            ws_init_timeout: Duration::from_secs(settings.ws_init_timeout_seconds),
+            ws_max_subscriptions: settings.ws_max_subscriptions as usize,
+            ws_sockets: SocketCounts::default(),
         });
         let schema = web::Data::new(schema);
         let pool = db.clone();

@@ -261,7 +261,9 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// The server's own pool, for arranging data directly.
     pub db: DatabaseConnection,
-    _db: TestDb,
+    /// Where the server's database is.
+    pub database_url: String,
+    _db: Option<TestDb>,
 }
 
 /// Starts the server with the demo content.
@@ -271,13 +273,23 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server with adjusted settings.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (test_db, url) = TestDb::create(&backend).await;
+    let mut app = spawn_app_on(&url, adjust).await;
+    app._db = Some(test_db);
+    app
+}
+
+/// Starts a server on an existing database (a second replica, or a
+/// database reached through a test's proxy). The caller keeps the
+/// database alive.
+pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         marquee::telemetry::init("info,marquee=debug", marquee::config::LogFormat::Pretty);
     }
-    let (test_db, url) = TestDb::create(&backend).await;
+    let url = url.to_owned();
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    settings.database_url = url;
+    settings.database_url = url.clone();
     settings.workers = 1;
     settings.db_max_connections = 5;
     // Tests post many comments from one address; the tests of flood control
@@ -300,7 +312,8 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         client: reqwest::Client::new(),
         statements,
         db,
-        _db: test_db,
+        database_url: url,
+        _db: None,
     }
 }
 

@@ -14,9 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
-use async_graphql::{ErrorExtensions, Pos, Response, ServerError, ValidationResult, Value};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{
+    ErrorExtensions, Pos, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
 
 use super::context::{RequestData, Viewer};
 use crate::error::ApiError;
@@ -29,6 +32,7 @@ impl ExtensionFactory for Cost {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(CostExtension {
             requested: AtomicU64::new(0),
+            key: std::sync::OnceLock::new(),
         })
     }
 }
@@ -36,6 +40,9 @@ impl ExtensionFactory for Cost {
 struct CostExtension {
     /// The validated request's cost (0 until it is validated).
     requested: AtomicU64,
+    /// Whose budget the request draws on. Read when the document is parsed:
+    /// the request's own data is not yet visible to the `request` hook.
+    key: std::sync::OnceLock<String>,
 }
 
 /// The budget a request draws on: its staff token's, or its client
@@ -82,7 +89,7 @@ fn report(requested: u64, actual: u64, status: Status) -> Value {
 impl Extension for CostExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), budget_key(ctx)) else {
+        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return response;
         };
         let requested = self.requested.load(Ordering::Relaxed);
@@ -91,17 +98,30 @@ impl Extension for CostExtension {
             .iter()
             .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED")));
         let (actual, status) = if throttled {
-            (0, budgets.status(&key))
+            (0, budgets.status(key))
         } else {
             // Every request that is not refused costs at least a point, so
             // a flood of cheap or invalid documents is held too.
             let actual = fields_in(&response.data).max(1);
-            (actual, budgets.charge(&key, actual))
+            (actual, budgets.charge(key, actual))
         };
         response
             .extensions
             .insert("cost".to_owned(), report(requested, actual, status));
         response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if let Some(key) = budget_key(ctx) {
+            let _ = self.key.set(key);
+        }
+        next.run(ctx, query, variables).await
     }
 
     async fn validation(
@@ -110,12 +130,12 @@ impl Extension for CostExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), budget_key(ctx)) else {
+        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return Ok(result);
         };
         let requested = result.complexity as u64;
         self.requested.store(requested, Ordering::Relaxed);
-        match budgets.check(&key, requested) {
+        match budgets.check(key, requested) {
             Ok(_) => Ok(result),
             Err(retry_after_secs) => {
                 let mut error = ApiError::Throttled { retry_after_secs }

@@ -84,13 +84,22 @@ pub struct Subscription;
 #[Subscription]
 impl Subscription {
     /// Comments on a review as they are published: posted by a known author,
-    /// or approved by a moderator. Works across every replica.
+    /// or approved by a moderator. Works across every replica. `NOT_FOUND`
+    /// if the review does not exist or is not public.
     async fn comment_added(
         &self,
         ctx: &Context<'_>,
         review_id: ID,
     ) -> Result<impl Stream<Item = Comment>, ApiError> {
         let review_id = ids::decode(&review_id, Kind::Review, "reviewId")?;
+        // Refuse at once rather than hold a subscription that can never
+        // deliver anything.
+        if !service::review::by_ids(db(ctx)?, &[review_id])
+            .await?
+            .contains_key(&review_id)
+        {
+            return Err(ApiError::NotFound { what: "Review" });
+        }
         let events = services(ctx)?.events.subscribe();
         Ok(comments(
             db(ctx)?.clone(),

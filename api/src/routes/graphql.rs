@@ -18,7 +18,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ErrorExtensions, Request, Response, ServerError};
-use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::StreamExt;
 use serde::Serialize;
 
@@ -504,59 +503,14 @@ fn refuse_after_start(format: Format, err: ApiError) -> HttpResponse {
     write(format, &[response], &[executed], false, usize::MAX)
 }
 
-/// A graphql-ws connection (`graphql-transport-ws` or the older
-/// `graphql-ws` subprotocol) for subscriptions. A staff token may come as the
-/// upgrade request's `Authorization` header or, since browsers cannot set
-/// headers on WebSockets, in the init payload as `{"authorization": "Bearer …"}`.
+/// A graphql-ws connection for subscriptions: see [`super::ws`].
 async fn subscribe(
     req: HttpRequest,
     payload: web::Payload,
     schema: web::Data<AppSchema>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let viewer = match viewer(&req, &state).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    let client = client_info(&req, &state);
-    let mut data = async_graphql::Data::default();
-    data.insert(loaders::for_request(state.db.clone()));
-    data.insert(RequestData {
-        client: client.clone(),
-        viewer,
-    });
-    let init_state = state.clone();
-    let subscription = GraphQLSubscription::new(schema.get_ref().clone())
-        .with_data(data)
-        .on_connection_init(move |init: serde_json::Value| async move {
-            let mut data = async_graphql::Data::default();
-            let Some(bearer) = init.get("authorization").and_then(|v| v.as_str()) else {
-                return Ok(data);
-            };
-            let token = bearer.strip_prefix("Bearer ").unwrap_or(bearer).trim();
-            match token::authenticate(&init_state.db, token).await {
-                Ok(Some(token)) => {
-                    data.insert(RequestData {
-                        client,
-                        viewer: Viewer::Staff(token),
-                    });
-                    Ok(data)
-                }
-                Ok(None) => Err(
-                    async_graphql::Error::new("This token is unknown or revoked.")
-                        .extend_with(|_, e| e.set("code", "UNAUTHENTICATED")),
-                ),
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot check a staff token");
-                    Err(async_graphql::Error::new("Internal server error")
-                        .extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR")))
-                }
-            }
-        });
-    match subscription.start(&req, payload) {
-        Ok(response) => response,
-        Err(err) => http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
-    }
+    super::ws::serve(req, payload, schema, state).await
 }
 
 fn is_websocket(headers: &HeaderMap) -> bool {

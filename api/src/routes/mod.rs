@@ -1,8 +1,9 @@
-//! HTTP routes: `/graphql` (POST, and GET for queries and GraphiQL) and
-//! `/health`.
+//! HTTP routes: `/graphql` (POST, and GET for queries, GraphiQL and the
+//! subscriptions WebSocket) and `/health`.
 
 pub mod graphql;
 pub mod health;
+pub mod ws;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

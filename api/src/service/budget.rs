@@ -129,25 +129,33 @@ impl Budgets {
 
     /// Whether `requested` points fit in `key`'s budget now. If not, the
     /// whole seconds until they will.
+    ///
+    /// A response can cost more than was left (the budget is charged what a
+    /// query actually returned), so a client can be in debt; it then waits
+    /// until the debt and the new request fit.
     pub fn check(&self, key: &str, requested: u64) -> Result<Status, u64> {
-        let status = self.status(key);
-        let requested = requested as f64;
-        if requested <= status.remaining {
-            return Ok(status);
+        let BudgetConfig { max, restore_rate } = self.inner.config;
+        let spent = self.spent(key);
+        let requested = (requested as f64).min(max);
+        if spent + requested <= max {
+            return Ok(self.status(key));
         }
-        let missing = requested.min(status.max) - status.remaining;
-        let seconds = (missing / status.restore_rate).ceil().max(1.0);
+        let seconds = ((spent + requested - max) / restore_rate).ceil().max(1.0);
         Err(seconds as u64)
+    }
+
+    fn spent(&self, key: &str) -> f64 {
+        let rate = self.inner.config.restore_rate;
+        self.entries()
+            .get(key)
+            .map(|e| e.spent(now_ms(), rate))
+            .unwrap_or(0.0)
     }
 
     /// `key`'s budget now.
     pub fn status(&self, key: &str) -> Status {
         let BudgetConfig { max, restore_rate } = self.inner.config;
-        let spent = self
-            .entries()
-            .get(key)
-            .map(|e| e.spent(now_ms(), restore_rate))
-            .unwrap_or(0.0);
+        let spent = self.spent(key);
         Status {
             remaining: (max - spent).max(0.0),
             max,

@@ -1,6 +1,7 @@
 //! End-to-end tests of Marquee over HTTP. Each test runs on SQLite, and on
-//! PostgreSQL when `TEST_DATABASE_URL` is set.
+//! PostgreSQL with `TEST_DATABASE_URL` and `-- --include-ignored`.
 
+mod budget;
 mod comments;
 mod facts;
 mod http;
@@ -11,6 +12,10 @@ mod moderators;
 mod names;
 mod owner;
 mod pagination;
+mod outage;
 mod privacy;
+mod public;
 mod queries;
 mod schema;
+mod spec;
+mod ws;

@@ -1,0 +1,923 @@
+//! GraphQL over WebSocket on `GET /graphql`, for subscriptions only.
+//!
+//! Speaks `graphql-transport-ws`
+//! (<https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md>) and,
+//! for older clients, the legacy `graphql-ws` subprotocol of
+//! subscriptions-transport-ws. The subprotocol is chosen from the client's
+//! `Sec-WebSocket-Protocol`; a client that offers neither gets
+//! `graphql-transport-ws`.
+//!
+//! Before the upgrade, a socket must pass three checks: its `Origin` (so a
+//! page on another site cannot use a reader's browser to reach us: cross-site
+//! WebSocket hijacking), a staff token in `Authorization` if one is sent, and
+//! the number of sockets its client address already holds. After it, the
+//! client has a few seconds to send `connection_init`, and only subscriptions
+//! run: queries and mutations belong on HTTP, where their own defences (JSON
+//! content type, rate limits, GET refusing mutations) apply.
+//!
+//! One task per socket reads the client's messages and writes every message
+//! to the client; each subscription runs in a task of its own and hands its
+//! results to the socket's task through a channel. When the socket's task
+//! ends, for whatever reason, every subscription task is aborted and the
+//! socket's slot for its client address is given back.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{ErrorExtensions, Request, Response, Variables};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::graphql::{client_info, viewer};
+use super::http_error;
+use crate::error::ApiError;
+use crate::graphql::shape;
+use crate::graphql::AppSchema;
+use crate::graphql::context::{RequestData, Viewer};
+use crate::graphql::loaders;
+use crate::service::comment::ClientInfo;
+use crate::service::token;
+use crate::startup::AppState;
+
+/// How long a client refused for holding too many sockets is told to wait
+/// (`Retry-After`, in seconds). Sockets free up when they close, which no
+/// one can predict; this is a polite pause, not a promise.
+const RETRY_AFTER_SECS: u64 = 10;
+
+/// How often an idle socket hears from us: a WebSocket ping for
+/// `graphql-transport-ws`, a `ka` message for the legacy protocol (whose
+/// clients drop a connection that stops sending `ka`). Writing also finds
+/// out, eventually, that a peer is gone without a close.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// Results waiting to be written, across a socket's subscriptions.
+const OUTBOX: usize = 64;
+
+/// The longest close reason a close frame can carry (RFC 6455: 125 bytes of
+/// payload, 2 of which are the code).
+const MAX_CLOSE_REASON: usize = 123;
+
+const NOT_SUBSCRIPTION: &str =
+    "Only subscriptions run over WebSocket; send queries and mutations over HTTP.";
+
+/// Upgrades `GET /graphql` to a graphql-ws connection, or answers why not:
+/// 403 `FORBIDDEN_ORIGIN`, 401 `UNAUTHENTICATED` for a bad staff token, 429
+/// `TOO_MANY_CONNECTIONS`, or 400 `BAD_REQUEST` for a broken handshake.
+pub async fn serve(
+    req: HttpRequest,
+    payload: web::Payload,
+    schema: web::Data<AppSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    // A browser always sends `Origin` on a WebSocket; one that is not ours
+    // is a page on another site trying to act with this reader's browser.
+    let origin = match req.headers().get(header::ORIGIN).map(HeaderValue::to_str) {
+        None => None,
+        Some(Ok(origin)) => Some(origin),
+        Some(Err(_)) => return forbidden_origin(),
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    if !state.ws_allowed_origins.allows(origin, host) {
+        return forbidden_origin();
+    }
+    let viewer = match viewer(&req, &state).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
+    let client = client_info(&req, &state);
+    // Without a peer address (not seen over TCP), all such sockets share
+    // one count.
+    let key = client.ip_hash.clone().unwrap_or_default();
+    let Some(slot) = state
+        .ws_sockets
+        .acquire(&key, state.ws_max_sockets_per_client)
+    else {
+        let mut response = http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_CONNECTIONS",
+            &format!(
+                "This address already has {} WebSockets open. Close one, or try again later.",
+                state.ws_max_sockets_per_client
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        return response;
+    };
+    let (protocol, offered) = Protocol::negotiate(req.headers());
+    let (mut response, session, messages) = match actix_ws::handle(&req, payload) {
+        Ok(parts) => parts,
+        Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+    };
+    // Name the subprotocol only when the client offered it: a client that
+    // offered none must not be told of one (RFC 6455, 4.1).
+    if offered {
+        response.headers_mut().insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(protocol.name()),
+        );
+    }
+    let messages = messages
+        .max_frame_size(state.max_body_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(state.max_body_bytes);
+    let (outbox, results) = mpsc::channel(OUTBOX);
+    let connection = Connection {
+        protocol,
+        schema: schema.get_ref().clone(),
+        state: state.clone(),
+        client,
+        viewer,
+        initialised: false,
+        acknowledged: false,
+        running: HashMap::new(),
+        next_seq: 0,
+        outbox,
+    };
+    actix_web::rt::spawn(connection.run(session, messages, results, slot));
+    response
+}
+
+fn forbidden_origin() -> HttpResponse {
+    http_error(
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN_ORIGIN",
+        "Pages on this origin may not open a WebSocket to this server.",
+    )
+}
+
+/// The origins whose pages may open a WebSocket (`MARQUEE_WS_ALLOWED_ORIGINS`).
+/// A client that sends no `Origin` is not a browser page, so no page can
+/// hijack it, and is always let in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// The server's own origin: the `Origin`'s host and port equal the
+    /// request's `Host`. (The default, from an empty setting.)
+    SameHost,
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these origins, as `scheme://host[:port]`, lower case, without
+    /// a default port.
+    List(Vec<String>),
+}
+
+impl AllowedOrigins {
+    /// Parses the comma-separated setting: empty for [`Self::SameHost`],
+    /// `*` for [`Self::Any`], otherwise origins like `https://example.com`.
+    pub fn parse(setting: &str) -> Result<Self, String> {
+        let entries: Vec<&str> = setting
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if entries.is_empty() {
+            return Ok(Self::SameHost);
+        }
+        if entries.contains(&"*") {
+            return Ok(Self::Any);
+        }
+        entries
+            .into_iter()
+            .map(|entry| {
+                Origin::parse(entry)
+                    .map(|o| o.to_string())
+                    .ok_or_else(|| format!("`{entry}` is not an origin like `https://example.com`"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::List)
+    }
+
+    /// Whether a request with this `Origin` (and `Host`) may open a socket.
+    pub fn allows(&self, origin: Option<&str>, host: Option<&str>) -> bool {
+        let Some(origin) = origin else {
+            return true;
+        };
+        match self {
+            Self::Any => true,
+            Self::List(allowed) => {
+                Origin::parse(origin).is_some_and(|o| allowed.contains(&o.to_string()))
+            }
+            Self::SameHost => match (Origin::parse(origin), host) {
+                (Some(origin), Some(host)) => {
+                    let host = host.trim().to_ascii_lowercase();
+                    origin.authority == without_default_port(&host, origin.https)
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// A parsed `Origin`: `http`/`https`, and the host with a port when it is
+/// not the scheme's default.
+struct Origin {
+    https: bool,
+    authority: String,
+}
+
+impl Origin {
+    fn parse(origin: &str) -> Option<Self> {
+        let origin = origin.trim().to_ascii_lowercase();
+        let origin = origin.strip_suffix('/').unwrap_or(&origin);
+        let (https, rest) = if let Some(rest) = origin.strip_prefix("https://") {
+            (true, rest)
+        } else {
+            (false, origin.strip_prefix("http://")?)
+        };
+        if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+            return None;
+        }
+        Some(Self {
+            https,
+            authority: without_default_port(rest, https).to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{}", self.authority)
+    }
+}
+
+fn without_default_port(authority: &str, https: bool) -> &str {
+    let default = if https { ":443" } else { ":80" };
+    authority.strip_suffix(default).unwrap_or(authority)
+}
+
+/// Open WebSockets per client address (the hashed address of
+/// `ClientInfo::ip_hash`), for `MARQUEE_WS_MAX_SOCKETS_PER_CLIENT`.
+///
+/// The count lives in this process, so the limit is **per replica**: behind a
+/// load balancer with N replicas, one address may hold up to N times the
+/// limit. That still bounds what one client can pin on any one server.
+#[derive(Debug, Clone, Default)]
+pub struct SocketCounts(Arc<Mutex<HashMap<String, usize>>>);
+
+impl SocketCounts {
+    /// Takes a slot for `client` if it holds fewer than `limit` sockets. The
+    /// slot is given back when the returned guard is dropped.
+    pub fn acquire(&self, client: &str, limit: usize) -> Option<SocketSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = counts.entry(client.to_owned()).or_insert(0);
+        if *open >= limit {
+            return None;
+        }
+        *open += 1;
+        Some(SocketSlot {
+            counts: self.clone(),
+            client: client.to_owned(),
+        })
+    }
+
+    /// How many sockets `client` holds now.
+    pub fn open(&self, client: &str) -> usize {
+        let counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.get(client).copied().unwrap_or(0)
+    }
+}
+
+/// One open socket's place in [`SocketCounts`]. Dropping it (when the
+/// socket's task ends, by a close, an error or a panic) gives the place back.
+#[derive(Debug)]
+pub struct SocketSlot {
+    counts: SocketCounts,
+    client: String,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(open) = counts.get_mut(&self.client) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// The two subprotocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// `graphql-transport-ws`, the graphql-ws library's protocol.
+    TransportWs,
+    /// `graphql-ws`, the protocol of the retired subscriptions-transport-ws.
+    Legacy,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TransportWs => "graphql-transport-ws",
+            Self::Legacy => "graphql-ws",
+        }
+    }
+
+    /// The protocol to speak, and whether the client offered it.
+    fn negotiate(headers: &HeaderMap) -> (Self, bool) {
+        let offered: Vec<String> = headers
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|p| p.trim().to_ascii_lowercase())
+            .collect();
+        for protocol in [Self::TransportWs, Self::Legacy] {
+            if offered.iter().any(|p| p == protocol.name()) {
+                return (protocol, true);
+            }
+        }
+        (Self::TransportWs, false)
+    }
+
+    /// The type of a result message.
+    fn next_type(self) -> &'static str {
+        match self {
+            Self::TransportWs => "next",
+            Self::Legacy => "data",
+        }
+    }
+}
+
+/// A message from the client, whichever the protocol.
+enum ClientMessage {
+    Init(Option<Value>),
+    Ping,
+    Pong,
+    Subscribe { id: String, payload: Value },
+    Complete { id: String },
+    Terminate,
+}
+
+impl ClientMessage {
+    /// Reads a text frame; the error is the reason to close with 4400.
+    fn parse(protocol: Protocol, text: &str) -> Result<Self, String> {
+        let Ok(Value::Object(mut message)) = serde_json::from_str::<Value>(text) else {
+            return Err("Invalid message received: not a JSON object".to_owned());
+        };
+        let Some(Value::String(kind)) = message.remove("type") else {
+            return Err("Invalid message received: no `type`".to_owned());
+        };
+        let id = |message: &mut serde_json::Map<String, Value>| match message.remove("id") {
+            Some(Value::String(id)) if !id.is_empty() => Ok(id),
+            _ => Err(format!("Invalid message received: `{kind}` needs an `id`")),
+        };
+        match (protocol, kind.as_str()) {
+            (_, "connection_init") => Ok(Self::Init(message.remove("payload"))),
+            (Protocol::TransportWs, "ping") => Ok(Self::Ping),
+            (Protocol::TransportWs, "pong") => Ok(Self::Pong),
+            (Protocol::TransportWs, "subscribe") | (Protocol::Legacy, "start") => {
+                Ok(Self::Subscribe {
+                    id: id(&mut message)?,
+                    payload: message.remove("payload").unwrap_or(Value::Null),
+                })
+            }
+            (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
+                Ok(Self::Complete {
+                    id: id(&mut message)?,
+                })
+            }
+            (Protocol::Legacy, "connection_terminate") => Ok(Self::Terminate),
+            _ => Err(format!("Unexpected message of type {kind} received")),
+        }
+    }
+}
+
+/// The `payload` of `subscribe` (legacy: `start`). Other fields, such as
+/// `extensions`, are ignored.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscribePayload {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Map<String, Value>>,
+}
+
+/// What a subscription task hands to its socket's task.
+struct Outgoing {
+    id: String,
+    /// Which subscription under `id` this came from, so that results of a
+    /// cancelled subscription never reach a later one with the same id.
+    seq: u64,
+    event: Event,
+}
+
+enum Event {
+    /// A result (`next`; legacy `data`).
+    Next(Value),
+    /// The subscription could not start: the errors array.
+    Error(Value),
+    /// The subscription's stream ended.
+    Complete,
+}
+
+/// A running subscription. Dropping it aborts its task.
+struct Running {
+    seq: u64,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What the socket's task does after handling one event.
+enum Flow {
+    Continue,
+    /// Close with this code and reason.
+    Close(u16, String),
+    /// The client closed: answer with its close frame.
+    Echo(Option<CloseReason>),
+    /// The peer is gone; nothing more can be written.
+    Gone,
+}
+
+impl Flow {
+    fn close(code: u16, reason: impl Into<String>) -> Self {
+        Self::Close(code, reason.into())
+    }
+}
+
+/// One socket's state, owned by its task.
+struct Connection {
+    protocol: Protocol,
+    schema: AppSchema,
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    viewer: Viewer,
+    /// `connection_init` has arrived.
+    initialised: bool,
+    /// `connection_ack` has been sent.
+    acknowledged: bool,
+    running: HashMap<String, Running>,
+    next_seq: u64,
+    outbox: mpsc::Sender<Outgoing>,
+}
+
+impl Connection {
+    async fn run(
+        mut self,
+        mut session: Session,
+        mut messages: AggregatedMessageStream,
+        mut results: mpsc::Receiver<Outgoing>,
+        _slot: SocketSlot,
+    ) {
+        let init_deadline = tokio::time::sleep(self.state.ws_init_timeout);
+        tokio::pin!(init_deadline);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let end = loop {
+            let flow = tokio::select! {
+                Some(out) = results.recv() => self.deliver(&mut session, out).await,
+                message = messages.recv() => self.receive(&mut session, message).await,
+                () = &mut init_deadline, if !self.initialised => {
+                    Flow::close(4408, "Connection initialisation timeout")
+                }
+                _ = heartbeat.tick() => self.heartbeat(&mut session).await,
+            };
+            match flow {
+                Flow::Continue => {}
+                end => break end,
+            }
+        };
+        // Stop every subscription before saying goodbye.
+        self.running.clear();
+        let reason = match end {
+            Flow::Close(code, reason) => Some(CloseReason {
+                code: CloseCode::from(code),
+                description: Some(truncate(reason, MAX_CLOSE_REASON)),
+            }),
+            Flow::Echo(reason) => reason,
+            Flow::Continue | Flow::Gone => return,
+        };
+        let _ = session.close(reason).await;
+    }
+
+    /// Handles what the client sent.
+    async fn receive(
+        &mut self,
+        session: &mut Session,
+        message: Option<Result<AggregatedMessage, actix_ws::ProtocolError>>,
+    ) -> Flow {
+        match message {
+            None => Flow::Gone,
+            Some(Err(actix_ws::ProtocolError::Overflow)) => Flow::close(1009, "Message too big"),
+            Some(Err(actix_ws::ProtocolError::Io(err))) => {
+                // The aggregator reports an oversized fragmented message as
+                // an I/O error; any other is the connection failing.
+                if err.to_string().contains("maximum continuation size") {
+                    Flow::close(1009, "Message too big")
+                } else {
+                    Flow::Gone
+                }
+            }
+            Some(Err(err)) => Flow::close(1002, err.to_string()),
+            Some(Ok(AggregatedMessage::Text(text))) => self.text(session, &text).await,
+            Some(Ok(AggregatedMessage::Binary(_))) => {
+                Flow::close(4400, "Binary messages are not supported")
+            }
+            Some(Ok(AggregatedMessage::Ping(bytes))) => match session.pong(&bytes).await {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Gone,
+            },
+            Some(Ok(AggregatedMessage::Pong(_))) => Flow::Continue,
+            Some(Ok(AggregatedMessage::Close(reason))) => Flow::Echo(reason),
+        }
+    }
+
+    async fn text(&mut self, session: &mut Session, text: &str) -> Flow {
+        let message = match ClientMessage::parse(self.protocol, text) {
+            Ok(message) => message,
+            Err(reason) => return Flow::close(4400, reason),
+        };
+        match message {
+            ClientMessage::Init(payload) => self.init(session, payload).await,
+            ClientMessage::Ping => send(session, json!({ "type": "pong" })).await,
+            ClientMessage::Pong => Flow::Continue,
+            ClientMessage::Subscribe { id, payload } => self.subscribe(session, id, payload).await,
+            ClientMessage::Complete { id } => {
+                let was_running = self.running.remove(&id).is_some();
+                // subscriptions-transport-ws answered `stop` with `complete`;
+                // graphql-transport-ws sends nothing more for the id.
+                if was_running && self.protocol == Protocol::Legacy {
+                    send(session, json!({ "id": id, "type": "complete" })).await
+                } else {
+                    Flow::Continue
+                }
+            }
+            ClientMessage::Terminate => Flow::close(1000, "Normal closure"),
+        }
+    }
+
+    /// `connection_init`: a staff token may come in the payload as
+    /// `{"authorization": "Bearer …"}`, since browsers cannot set headers on
+    /// WebSockets. It replaces one from the upgrade's `Authorization`.
+    async fn init(&mut self, session: &mut Session, payload: Option<Value>) -> Flow {
+        if self.initialised {
+            return Flow::close(4429, "Too many initialisation requests");
+        }
+        self.initialised = true;
+        let bearer = match payload {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(mut payload)) => match payload.remove("authorization") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(bearer)) => Some(bearer),
+                Some(_) => {
+                    return Flow::close(
+                        4400,
+                        "`authorization` in the init payload is not a string",
+                    );
+                }
+            },
+            Some(_) => return Flow::close(4400, "The init payload is not an object"),
+        };
+        if let Some(bearer) = bearer {
+            let secret = bearer.strip_prefix("Bearer ").unwrap_or(&bearer).trim();
+            match token::authenticate(&self.state.db, secret).await {
+                Ok(Some(token)) => self.viewer = Viewer::Staff(token),
+                Ok(None) => {
+                    if self.protocol == Protocol::Legacy {
+                        let refusal = json!({ "type": "connection_error",
+                            "payload": { "message": "This token is unknown or revoked." } });
+                        if let Flow::Gone = send(session, refusal).await {
+                            return Flow::Gone;
+                        }
+                    }
+                    return Flow::close(4403, "Forbidden");
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot check a staff token");
+                    return Flow::close(1011, "Internal server error");
+                }
+            }
+        }
+        if let Flow::Gone = send(session, json!({ "type": "connection_ack" })).await {
+            return Flow::Gone;
+        }
+        self.acknowledged = true;
+        if self.protocol == Protocol::Legacy {
+            return send(session, json!({ "type": "ka" })).await;
+        }
+        Flow::Continue
+    }
+
+    async fn subscribe(&mut self, session: &mut Session, id: String, payload: Value) -> Flow {
+        if !self.acknowledged {
+            return Flow::close(4401, "Unauthorized");
+        }
+        if self.running.contains_key(&id) {
+            return Flow::close(4409, format!("Subscriber for {id} already exists"));
+        }
+        let payload: SubscribePayload = match serde_json::from_value(payload) {
+            Ok(payload) => payload,
+            Err(err) => {
+                return Flow::close(4400, format!("Invalid subscribe payload: {err}"));
+            }
+        };
+        let document = match checked_subscription(
+            &self.state.shape_limits,
+            &payload.query,
+            payload.operation_name.as_deref(),
+        ) {
+            Ok(document) => document,
+            Err(errors) => return send_error(session, &id, errors).await,
+        };
+        if self.running.len() >= self.state.ws_max_subscriptions {
+            let errors = error_list(
+                &format!(
+                    "A WebSocket may run at most {} subscriptions at once.",
+                    self.state.ws_max_subscriptions
+                ),
+                "TOO_MANY_SUBSCRIPTIONS",
+            );
+            return send_error(session, &id, errors).await;
+        }
+        let mut request = Request::new(payload.query);
+        request.set_parsed_query(document);
+        if self.state.profile == crate::config::Profile::Public
+            && matches!(self.viewer, Viewer::Anonymous)
+        {
+            request = request.disable_introspection();
+        }
+        if let Some(name) = payload.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = payload.variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        let request = request
+            .data(loaders::for_request(self.state.db.clone()))
+            .data(RequestData {
+                client: self.client.clone(),
+                viewer: self.viewer.clone(),
+            });
+        let stream = self.schema.execute_stream(request);
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        let task = actix_web::rt::spawn(forward(id.clone(), seq, stream, self.outbox.clone()));
+        self.running.insert(id, Running { seq, task });
+        Flow::Continue
+    }
+
+    /// Writes what a subscription task produced, unless that subscription
+    /// was cancelled meanwhile.
+    async fn deliver(&mut self, session: &mut Session, out: Outgoing) -> Flow {
+        if self.running.get(&out.id).map(|r| r.seq) != Some(out.seq) {
+            return Flow::Continue;
+        }
+        let message = match out.event {
+            Event::Next(payload) => {
+                json!({ "id": out.id, "type": self.protocol.next_type(), "payload": payload })
+            }
+            Event::Error(errors) => {
+                self.running.remove(&out.id);
+                json!({ "id": out.id, "type": "error", "payload": errors })
+            }
+            Event::Complete => {
+                // Forgotten before the client hears `complete`, so it may
+                // reuse the id at once.
+                self.running.remove(&out.id);
+                json!({ "id": out.id, "type": "complete" })
+            }
+        };
+        send(session, message).await
+    }
+
+    async fn heartbeat(&mut self, session: &mut Session) -> Flow {
+        if self.protocol == Protocol::Legacy && self.acknowledged {
+            return send(session, json!({ "type": "ka" })).await;
+        }
+        match session.ping(b"").await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Gone,
+        }
+    }
+}
+
+/// Runs one subscription, handing its results to the socket's task. If the
+/// very first result is only errors (a resolver refused, or the document
+/// does not validate), that is the subscription's `error` and it ends.
+async fn forward(
+    id: String,
+    seq: u64,
+    mut stream: BoxStream<'static, Response>,
+    outbox: mpsc::Sender<Outgoing>,
+) {
+    let mut first = true;
+    while let Some(response) = stream.next().await {
+        let event = if first && response.data == async_graphql::Value::Null && response.is_err() {
+            match serde_json::to_value(&response.errors) {
+                Ok(errors) => Event::Error(errors),
+                Err(err) => Event::Error(internal_error(err)),
+            }
+        } else {
+            match serde_json::to_value(&response) {
+                Ok(payload) => Event::Next(payload),
+                Err(err) => Event::Error(internal_error(err)),
+            }
+        };
+        first = false;
+        let last = matches!(event, Event::Error(_));
+        let out = Outgoing {
+            id: id.clone(),
+            seq,
+            event,
+        };
+        if outbox.send(out).await.is_err() || last {
+            return;
+        }
+    }
+    let _ = outbox
+        .send(Outgoing {
+            id,
+            seq,
+            event: Event::Complete,
+        })
+        .await;
+}
+
+fn internal_error(err: serde_json::Error) -> Value {
+    tracing::error!(error = %err, "cannot serialise a subscription result");
+    error_list("Internal server error", "INTERNAL_SERVER_ERROR")
+}
+
+/// Holds a subscription's document to the same limits as one sent over
+/// HTTP (see `graphql::shape`), then refuses any operation but a
+/// subscription, before anything runs. Returns the parsed document, so it
+/// is not parsed again.
+fn checked_subscription(
+    limits: &shape::Limits,
+    query: &str,
+    operation_name: Option<&str>,
+) -> Result<ExecutableDocument, Value> {
+    let refused = |err: ApiError| {
+        let mut error = err.extend().into_server_error(Default::default());
+        error.locations.clear();
+        json!([error])
+    };
+    limits.check_text(query, 0).map_err(refused)?;
+    let document = async_graphql::parser::parse_query(query)
+        .map_err(|err| error_list(&err.to_string(), "GRAPHQL_PARSE_FAILED"))?;
+    shape::measure(&document)
+        .and_then(|measured| limits.check_shape(&measured))
+        .map_err(refused)?;
+    only_subscriptions(&document, operation_name)?;
+    Ok(document)
+}
+
+/// Refuses any operation but a subscription. An operation that cannot be
+/// picked (several, and no or an unknown `operationName`) is left to the
+/// executor, which refuses it too.
+fn only_subscriptions(document: &ExecutableDocument, operation_name: Option<&str>) -> Result<(), Value> {
+    let operation = match operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name)),
+        None => {
+            let mut operations = document.operations.iter();
+            match (operations.next(), operations.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+    };
+    match operation {
+        Some((_, op)) if op.node.ty != OperationType::Subscription => {
+            Err(error_list(NOT_SUBSCRIPTION, "OPERATION_NOT_ALLOWED"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn error_list(message: &str, code: &str) -> Value {
+    json!([{ "message": message, "extensions": { "code": code } }])
+}
+
+async fn send_error(session: &mut Session, id: &str, errors: Value) -> Flow {
+    send(
+        session,
+        json!({ "id": id, "type": "error", "payload": errors }),
+    )
+    .await
+}
+
+async fn send(session: &mut Session, message: Value) -> Flow {
+    match session.text(message.to_string()).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Gone,
+    }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_setting_allows_the_servers_own_origin_and_no_origin() {
+        let allowed = AllowedOrigins::parse(" ").unwrap();
+        assert_eq!(allowed, AllowedOrigins::SameHost);
+        assert!(allowed.allows(None, Some("api.example.com")));
+        assert!(allowed.allows(Some("https://api.example.com"), Some("api.example.com")));
+        assert!(allowed.allows(Some("http://127.0.0.1:8080"), Some("127.0.0.1:8080")));
+        assert!(allowed.allows(Some("https://API.example.com:443"), Some("api.example.com")));
+        assert!(!allowed.allows(Some("https://evil.example"), Some("api.example.com")));
+        assert!(!allowed.allows(Some("http://127.0.0.1:9999"), Some("127.0.0.1:8080")));
+        assert!(!allowed.allows(Some("null"), Some("api.example.com")));
+        assert!(!allowed.allows(Some("https://api.example.com"), None));
+    }
+
+    #[test]
+    fn a_list_allows_exactly_its_origins() {
+        let allowed =
+            AllowedOrigins::parse("https://app.example.com, http://localhost:3000/").unwrap();
+        assert!(allowed.allows(Some("https://app.example.com"), Some("api.example.com")));
+        assert!(allowed.allows(Some("http://localhost:3000"), Some("api.example.com")));
+        assert!(!allowed.allows(Some("http://app.example.com"), Some("api.example.com")));
+        assert!(!allowed.allows(Some("https://api.example.com"), Some("api.example.com")));
+        assert!(allowed.allows(None, Some("api.example.com")));
+    }
+
+    #[test]
+    fn a_star_allows_every_origin_and_nonsense_is_refused() {
+        assert_eq!(AllowedOrigins::parse("*").unwrap(), AllowedOrigins::Any);
+        assert!(AllowedOrigins::parse("example.com").is_err());
+        assert!(AllowedOrigins::parse("https://example.com/path").is_err());
+    }
+
+    #[test]
+    fn socket_slots_are_given_back_when_dropped() {
+        let counts = SocketCounts::default();
+        let a = counts.acquire("a", 2).unwrap();
+        let _b = counts.acquire("a", 2).unwrap();
+        assert!(counts.acquire("a", 2).is_none());
+        assert!(counts.acquire("other", 2).is_some());
+        drop(a);
+        assert_eq!(counts.open("a"), 1);
+        assert!(counts.acquire("a", 2).is_some());
+    }
+
+    fn limits() -> shape::Limits {
+        crate::config::Settings::defaults().shape_limits()
+    }
+
+    #[test]
+    fn only_subscriptions_pass() {
+        let check = |q: &str, op: Option<&str>| checked_subscription(&limits(), q, op);
+        assert!(check("subscription { x }", None).is_ok());
+        assert!(check("{ x }", None).is_err());
+        assert!(check("mutation { x }", None).is_err());
+        assert!(check("query A { x } subscription B { y }", Some("A")).is_err());
+        assert!(check("query A { x } subscription B { y }", Some("B")).is_ok());
+        let parse = check("subscription {", None).unwrap_err();
+        assert_eq!(parse[0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED");
+    }
+
+    #[test]
+    fn subscriptions_are_held_to_the_document_limits() {
+        let aliases: String = (0..100).map(|i| format!("a{i}: x ")).collect();
+        let refused = checked_subscription(&limits(), &format!("subscription {{ {aliases} }}"), None)
+            .unwrap_err();
+        assert_eq!(refused[0]["extensions"]["code"], "TOO_MANY_ALIASES");
+        let deep = format!("subscription {}{}", "{a".repeat(100), "}".repeat(100));
+        let refused = checked_subscription(&limits(), &deep, None).unwrap_err();
+        assert_eq!(refused[0]["extensions"]["code"], "QUERY_TOO_DEEP");
+    }
+
+    #[test]
+    fn long_close_reasons_are_cut_on_a_character_boundary() {
+        let cut = truncate("é".repeat(100), MAX_CLOSE_REASON);
+        assert!(cut.len() <= MAX_CLOSE_REASON);
+        assert_eq!(cut.chars().count(), 61);
+    }
+}
