@@ -142,9 +142,9 @@ impl ApiError {
             Self::Timeout { seconds } => {
                 format!("The request took longer than {seconds} s and was cancelled.")
             }
-            Self::ServiceUnavailable { retry_after_secs } => format!(
-                "The service is briefly unavailable. Try again in {retry_after_secs} s."
-            ),
+            Self::ServiceUnavailable { retry_after_secs } => {
+                format!("The service is briefly unavailable. Try again in {retry_after_secs} s.")
+            }
             Self::Internal(_) => "Internal server error".to_owned(),
         }
     }

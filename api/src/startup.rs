@@ -13,8 +13,8 @@ use crate::config::{Profile, Settings};
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
 use crate::routes;
-use crate::service::budget::{BudgetConfig, Budgets};
 use crate::routes::ws::{AllowedOrigins, SocketCounts};
+use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::secret::Secret;
@@ -205,7 +205,10 @@ impl Application {
             result = &mut server => return result,
             () = shutdown_signal() => {}
         }
-        tracing::info!(grace_seconds = grace.as_secs(), "stopping: finishing requests in flight");
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "stopping: finishing requests in flight"
+        );
         std::thread::spawn(move || {
             std::thread::sleep(grace + Duration::from_millis(900));
             tracing::error!("requests still running past the grace period; exiting");

@@ -80,7 +80,11 @@ fn tenth_of_every_limit(i: usize) -> String {
 /// POSTs `body`, three times, and returns the fastest answer's time with
 /// the last answer (the best of three keeps a busy 2-core machine's
 /// scheduling out of a measure of the server's own work).
-async fn timed(client: &reqwest::Client, server: &ServerProcess, body: &Value) -> (Duration, u16, Value) {
+async fn timed(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    body: &Value,
+) -> (Duration, u16, Value) {
     let mut best = Duration::MAX;
     let mut last = (0, Value::Null);
     for _ in 0..3 {
@@ -94,7 +98,10 @@ async fn timed(client: &reqwest::Client, server: &ServerProcess, body: &Value) -
         let status = response.status().as_u16();
         let text = response.text().await.expect("a body");
         best = best.min(started.elapsed());
-        last = (status, serde_json::from_str(&text).unwrap_or(Value::String(text)));
+        last = (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        );
     }
     (best, last.0, last.1)
 }
@@ -139,12 +146,28 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
         .map(|i| format!("a{i}: __schema {{ queryType {{ name }} }} "))
         .collect();
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("fan-out, 8 levels of 10", json!({ "query": fan_out(8, 10) }), "TOO_MANY_FIELDS"),
-        ("fan-out, 30 levels of 10", json!({ "query": fan_out(30, 10) }), "TOO_MANY_FIELDS"),
-        ("fan-out, 3 levels of 1000", json!({ "query": fan_out(3, 1000) }), "TOO_MANY_FIELDS"),
+        (
+            "fan-out, 8 levels of 10",
+            json!({ "query": fan_out(8, 10) }),
+            "TOO_MANY_FIELDS",
+        ),
+        (
+            "fan-out, 30 levels of 10",
+            json!({ "query": fan_out(30, 10) }),
+            "TOO_MANY_FIELDS",
+        ),
+        (
+            "fan-out, 3 levels of 1000",
+            json!({ "query": fan_out(3, 1000) }),
+            "TOO_MANY_FIELDS",
+        ),
         (
             "introspection aliases, a batch of 7",
-            json!((0..7).map(|_| json!({ "query": format!("{{ {introspection_aliases} }}") })).collect::<Vec<_>>()),
+            json!(
+                (0..7)
+                    .map(|_| json!({ "query": format!("{{ {introspection_aliases} }}") }))
+                    .collect::<Vec<_>>()
+            ),
             "QUERY_TOO_LARGE",
         ),
         (
@@ -206,7 +229,11 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
     for (name, body, code) in &cases {
         let (elapsed, status, answer) = timed(&client, &server, body).await;
         assert_eq!(status, 200, "{name}: {answer}");
-        assert_eq!(error_codes(&answer), vec![code.to_string()], "{name}: {answer}");
+        assert_eq!(
+            error_codes(&answer),
+            vec![code.to_string()],
+            "{name}: {answer}"
+        );
         assert!(
             elapsed < Duration::from_millis(50),
             "{name}: answered in {elapsed:?}"
@@ -224,12 +251,15 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
     assert_eq!(status, 200);
     let codes = error_codes(&answer);
     assert!(
-        codes.iter().all(|c| c == "BAD_USER_INPUT") && (codes.len() > 0 || answer["data"]["review"].is_null()),
+        codes.iter().all(|c| c == "BAD_USER_INPUT")
+            && (!codes.is_empty() || answer["data"]["review"].is_null()),
         "{answer}"
     );
 
     // A batch of the most operations, together at every summed limit, runs.
-    let batch: Vec<Value> = (0..10).map(|i| json!({ "query": tenth_of_every_limit(i) })).collect();
+    let batch: Vec<Value> = (0..10)
+        .map(|i| json!({ "query": tenth_of_every_limit(i) }))
+        .collect();
     let (_, status, answer) = timed(&client, &server, &json!(batch)).await;
     assert_eq!(status, 200);
     let answers = answer.as_array().expect("a batch answer");
@@ -246,7 +276,10 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
 
     stop.store(true, Ordering::Relaxed);
     let slowest = reader.await.expect("the reader ran");
-    assert!(answered.load(Ordering::Relaxed) > 0, "the reader was answered");
+    assert!(
+        answered.load(Ordering::Relaxed) > 0,
+        "the reader was answered"
+    );
     let peak = server.memory_kib("VmHWM");
     assert!(
         peak < MEMORY_CEILING_KIB,
@@ -262,7 +295,9 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
 /// Holds the database's write lock (SQLite) or the comment table's lock
 /// (PostgreSQL) until dropped, so a comment can only wait.
 async fn block_comments(url: &str, backend: &Backend) -> DatabaseTransaction {
-    let db = sea_orm::Database::connect(url).await.expect("a second connection");
+    let db = sea_orm::Database::connect(url)
+        .await
+        .expect("a second connection");
     let tx = db.begin().await.expect("a transaction");
     let statement = match backend {
         Backend::Sqlite => {
@@ -270,20 +305,32 @@ async fn block_comments(url: &str, backend: &Backend) -> DatabaseTransaction {
         }
         Backend::Postgres(_) => "LOCK TABLE comment IN ACCESS EXCLUSIVE MODE",
     };
-    tx.execute_unprepared(statement).await.expect("the lock is taken");
+    tx.execute_unprepared(statement)
+        .await
+        .expect("the lock is taken");
     tx
 }
 
-async fn review_id(client: &reqwest::Client, server: &ServerProcess) -> String {
-    let body: Value = client
+/// POSTs `body` to the server's `/graphql` and returns the JSON answer.
+async fn post(client: &reqwest::Client, server: &ServerProcess, body: &Value) -> Value {
+    client
         .post(format!("{}/graphql", server.address))
-        .json(&json!({ "query": r#"{ review(slug: "her") { id } }"# }))
+        .json(body)
         .send()
         .await
-        .unwrap()
+        .expect("the server answers")
         .json()
         .await
-        .unwrap();
+        .expect("a JSON body")
+}
+
+async fn review_id(client: &reqwest::Client, server: &ServerProcess) -> String {
+    let body = post(
+        client,
+        server,
+        &json!({ "query": r#"{ review(slug: "her") { id } }"# }),
+    )
+    .await;
     body["data"]["review"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -302,15 +349,7 @@ async fn a_stuck_request_ends_with_timeout(backend: Backend) {
     let lock = block_comments(&url, &backend).await;
 
     let started = Instant::now();
-    let body: Value = client
-        .post(format!("{}/graphql", server.address))
-        .json(&add_comment(&review))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post(&client, &server, &add_comment(&review)).await;
     let elapsed = started.elapsed();
 
     assert_eq!(error_codes(&body), vec!["TIMEOUT"], "{body}");
@@ -320,15 +359,12 @@ async fn a_stuck_request_ends_with_timeout(backend: Backend) {
         "{elapsed:?}"
     );
     // Readers are still served while the writer waits.
-    let body: Value = client
-        .post(format!("{}/graphql", server.address))
-        .json(&json!({ "query": r#"{ review(slug: "her") { headline } }"# }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post(
+        &client,
+        &server,
+        &json!({ "query": r#"{ review(slug: "her") { headline } }"# }),
+    )
+    .await;
     assert_eq!(body["data"]["review"]["headline"], "Her", "{body}");
     lock.rollback().await.unwrap();
 }
@@ -346,8 +382,15 @@ async fn sigterm_exits_within_the_grace_period_with_a_request_stuck(backend: Bac
     let review = review_id(&client, &server).await;
     let lock = block_comments(&url, &backend).await;
     let stuck = {
-        let (client, address, body) = (client.clone(), server.address.clone(), add_comment(&review));
-        tokio::spawn(async move { client.post(format!("{address}/graphql")).json(&body).send().await })
+        let (client, address, body) =
+            (client.clone(), server.address.clone(), add_comment(&review));
+        tokio::spawn(async move {
+            client
+                .post(format!("{address}/graphql"))
+                .json(&body)
+                .send()
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -356,7 +399,10 @@ async fn sigterm_exits_within_the_grace_period_with_a_request_stuck(backend: Bac
     let status = server.wait_for_exit(Duration::from_secs(5));
     let elapsed = started.elapsed();
 
-    assert!(status.is_some(), "the server is still running 5 s after SIGTERM");
+    assert!(
+        status.is_some(),
+        "the server is still running 5 s after SIGTERM"
+    );
     assert!(
         elapsed < Duration::from_secs(2),
         "exited {elapsed:?} after SIGTERM; the grace period is 1 s"

@@ -233,7 +233,10 @@ impl ServerProcess {
 
     /// Waits for the process to exit, up to `within`; its exit status, or
     /// None if it is still running.
-    pub fn wait_for_exit(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+    pub fn wait_for_exit(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
         let deadline = std::time::Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().expect("the process can be waited on") {

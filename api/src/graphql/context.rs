@@ -3,6 +3,7 @@
 
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;
@@ -20,6 +21,24 @@ pub enum Viewer {
     Anonymous,
     /// A staff member, by their live API token.
     Staff(entity::api_token::Model),
+}
+
+/// Set once a request gets as far as execution (by the `ErrorCodes`
+/// extension), so the HTTP layer can tell a request error (refused before
+/// it ran: parsing, validation, limits) from a response with field errors.
+#[derive(Debug, Clone, Default)]
+pub struct Executed(Arc<AtomicBool>);
+
+impl Executed {
+    /// Marks the request as run.
+    pub fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the request ran.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// Per-request data, put into the request by the HTTP handler.

@@ -73,13 +73,19 @@ fn report(requested: u64, actual: u64, status: Status) -> Value {
         async_graphql::Name::new("remaining"),
         Value::from(status.remaining.floor() as u64),
     );
-    budget.insert(async_graphql::Name::new("max"), Value::from(status.max as u64));
+    budget.insert(
+        async_graphql::Name::new("max"),
+        Value::from(status.max as u64),
+    );
     budget.insert(
         async_graphql::Name::new("restoreRate"),
         Value::from(status.restore_rate as u64),
     );
     let mut cost = async_graphql::indexmap::IndexMap::new();
-    cost.insert(async_graphql::Name::new("requested"), Value::from(requested));
+    cost.insert(
+        async_graphql::Name::new("requested"),
+        Value::from(requested),
+    );
     cost.insert(async_graphql::Name::new("actual"), Value::from(actual));
     cost.insert(async_graphql::Name::new("budget"), Value::Object(budget));
     Value::Object(cost)
@@ -93,10 +99,9 @@ impl Extension for CostExtension {
             return response;
         };
         let requested = self.requested.load(Ordering::Relaxed);
-        let throttled = response
-            .errors
-            .iter()
-            .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED")));
+        let throttled = response.errors.iter().any(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED"))
+        });
         let (actual, status) = if throttled {
             (0, budgets.status(key))
         } else {

@@ -249,7 +249,8 @@ impl FilmQuery {
     ) -> ApiResult<FilmConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
         let term = search_term(search.clone())?;
-        let page = service::film::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
+        let page =
+            service::film::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
         Ok(connection(
             page,
             FilmListInfo { search },

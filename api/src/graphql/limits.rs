@@ -62,7 +62,7 @@ impl Extension for ErrorCodesExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        if let Some(executed) = ctx.data_opt::<crate::routes::graphql::Executed>() {
+        if let Some(executed) = ctx.data_opt::<super::context::Executed>() {
             executed.mark();
         }
         next.run(ctx, operation_name).await

@@ -191,7 +191,8 @@ impl PersonQuery {
     ) -> ApiResult<PersonConnection> {
         let request = PageArgs::new(first, after, last, before).into_request()?;
         let term = search_term(search.clone())?;
-        let page = service::person::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
+        let page =
+            service::person::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
         Ok(connection(
             page,
             PersonListInfo { search },

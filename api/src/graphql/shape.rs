@@ -187,9 +187,7 @@ pub fn measure(doc: &ExecutableDocument) -> Result<Shape, ApiError> {
         let set = walker.set(&operation.node.selection_set.node, false)?;
         let mut shape = set.shape;
         shape.root_fields = set.top_fields;
-        shape.directives = shape
-            .directives
-            .max(operation.node.directives.len() as u64);
+        shape.directives = shape.directives.max(operation.node.directives.len() as u64);
         total = total.sum(shape);
     }
     // Fragments no operation uses are still validated, so still measured.
@@ -248,8 +246,7 @@ impl<'a> Walker<'a> {
                             .as_ref()
                             .is_some_and(|t| t.node.on.node.starts_with("__"));
                     let mut sub = self.set(&inline.selection_set.node, inside)?;
-                    sub.shape.directives =
-                        sub.shape.directives.max(inline.directives.len() as u64);
+                    sub.shape.directives = sub.shape.directives.max(inline.directives.len() as u64);
                     total.add(sub);
                 }
             }
@@ -385,7 +382,9 @@ mod tests {
 
     #[test]
     fn aliases_root_fields_and_directives_are_counted() {
-        let s = shape("{ a: __typename b: __typename review(slug: \"x\") @skip(if: false) @include(if: true) { headline } }");
+        let s = shape(
+            "{ a: __typename b: __typename review(slug: \"x\") @skip(if: false) @include(if: true) { headline } }",
+        );
         assert_eq!(s.fields, 4);
         assert_eq!(s.aliases, 2);
         assert_eq!(s.root_fields, 3);

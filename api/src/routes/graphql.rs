@@ -9,9 +9,6 @@
 //! to the limits; then the request runs under a deadline, and its response
 //! under a size cap.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -25,7 +22,7 @@ use super::http_error;
 use crate::config::Profile;
 use crate::error::{ApiError, Limit};
 use crate::graphql::AppSchema;
-use crate::graphql::context::{RequestData, Viewer};
+use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
 use crate::service::comment::ClientInfo;
@@ -72,7 +69,10 @@ impl Format {
             let better = match best {
                 None => true,
                 Some((best_q, best_format)) => {
-                    q > best_q || (q == best_q && format == Self::GraphqlResponse && best_format == Self::Json)
+                    q > best_q
+                        || (q == best_q
+                            && format == Self::GraphqlResponse
+                            && best_format == Self::Json)
                 }
             };
             if better {
@@ -280,9 +280,13 @@ pub async fn get(
 /// Whether a GET carries something a cross-site form, link or image cannot:
 /// one of the preflight headers, or a non-simple `Content-Type`.
 fn has_csrf_preflight(headers: &HeaderMap) -> bool {
-    if ["x-marquee-csrf", "apollo-require-preflight", "x-apollo-operation-name"]
-        .iter()
-        .any(|name| headers.contains_key(*name))
+    if [
+        "x-marquee-csrf",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+    ]
+    .iter()
+    .any(|name| headers.contains_key(*name))
     {
         return true;
     }
@@ -298,22 +302,6 @@ fn has_csrf_preflight(headers: &HeaderMap) -> bool {
                     "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
                 )
         })
-}
-
-/// Set once a request gets as far as execution; a request that fails
-/// before (parsing, validation, limits) is a request error.
-#[derive(Clone, Default)]
-pub struct Executed(Arc<AtomicBool>);
-
-impl Executed {
-    /// Marks the request as run.
-    pub fn mark(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
 }
 
 /// Measures, limits, runs under the deadline, and writes the answer.
@@ -343,21 +331,28 @@ async fn run(
             with_request_data(r, req, state, viewer).data(executed)
         })
         .collect();
-    let batch = if is_batch {
-        BatchRequest::Batch(requests)
-    } else {
-        BatchRequest::Single(requests.into_iter().next().expect("one request"))
+    let batch = match (is_batch, <[Request; 1]>::try_from(requests)) {
+        (false, Ok([single])) => BatchRequest::Single(single),
+        (_, Ok(one)) => BatchRequest::Batch(one.into()),
+        (_, Err(many)) => BatchRequest::Batch(many),
     };
-    let responses = match tokio::time::timeout(state.request_timeout, schema.execute_batch(batch)).await {
-        Ok(async_graphql::BatchResponse::Single(r)) => vec![r],
-        Ok(async_graphql::BatchResponse::Batch(rs)) => rs,
-        Err(_) => {
-            let seconds = state.request_timeout.as_secs();
-            tracing::warn!(seconds, "a request ran past its deadline and was cancelled");
-            return refuse_after_start(format, ApiError::Timeout { seconds });
-        }
-    };
-    write(format, &responses, &flags, is_batch, state.max_response_bytes)
+    let responses =
+        match tokio::time::timeout(state.request_timeout, schema.execute_batch(batch)).await {
+            Ok(async_graphql::BatchResponse::Single(r)) => vec![r],
+            Ok(async_graphql::BatchResponse::Batch(rs)) => rs,
+            Err(_) => {
+                let seconds = state.request_timeout.as_secs();
+                tracing::warn!(seconds, "a request ran past its deadline and was cancelled");
+                return refuse_after_start(format, ApiError::Timeout { seconds });
+            }
+        };
+    write(
+        format,
+        &responses,
+        &flags,
+        is_batch,
+        state.max_response_bytes,
+    )
 }
 
 /// Checks each document's text, parses it (once: the schema reuses the
@@ -491,7 +486,13 @@ fn server_error(err: ApiError) -> ServerError {
 /// should retry), 200 under `application/json`, as the spec asks.
 fn refuse(format: Format, err: ApiError) -> HttpResponse {
     let response = Response::from_errors(vec![server_error(err)]);
-    write(format, &[response], &[Executed::default()], false, usize::MAX)
+    write(
+        format,
+        &[response],
+        &[Executed::default()],
+        false,
+        usize::MAX,
+    )
 }
 
 /// A request that failed once running (past its deadline, or with too

@@ -39,10 +39,10 @@ use tokio::sync::mpsc;
 use super::graphql::{client_info, viewer};
 use super::http_error;
 use crate::error::ApiError;
-use crate::graphql::shape;
 use crate::graphql::AppSchema;
 use crate::graphql::context::{RequestData, Viewer};
 use crate::graphql::loaders;
+use crate::graphql::shape;
 use crate::service::comment::ClientInfo;
 use crate::service::token;
 use crate::startup::AppState;
@@ -786,7 +786,10 @@ fn checked_subscription(
 /// Refuses any operation but a subscription. An operation that cannot be
 /// picked (several, and no or an unknown `operationName`) is left to the
 /// executor, which refuses it too.
-fn only_subscriptions(document: &ExecutableDocument, operation_name: Option<&str>) -> Result<(), Value> {
+fn only_subscriptions(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Result<(), Value> {
     let operation = match operation_name {
         Some(name) => document
             .operations
@@ -906,8 +909,9 @@ mod tests {
     #[test]
     fn subscriptions_are_held_to_the_document_limits() {
         let aliases: String = (0..100).map(|i| format!("a{i}: x ")).collect();
-        let refused = checked_subscription(&limits(), &format!("subscription {{ {aliases} }}"), None)
-            .unwrap_err();
+        let refused =
+            checked_subscription(&limits(), &format!("subscription {{ {aliases} }}"), None)
+                .unwrap_err();
         assert_eq!(refused[0]["extensions"]["code"], "TOO_MANY_ALIASES");
         let deep = format!("subscription {}{}", "{a".repeat(100), "}".repeat(100));
         let refused = checked_subscription(&limits(), &deep, None).unwrap_err();

@@ -237,7 +237,8 @@ async fn add_spending(
     restore_rate: f64,
 ) -> Result<Vec<cost_budget::Model>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("INSERT INTO cost_budget (key, spent, updated_ms) VALUES ");
+    sql.push(crate::db::BACKGROUND)
+        .push("INSERT INTO cost_budget (key, spent, updated_ms) VALUES ");
     for (i, (key, spent)) in chunk.iter().enumerate() {
         if i > 0 {
             sql.push(", ");

@@ -37,10 +37,16 @@ async fn every_response_reports_its_cost(backend: Backend) {
     assert_eq!(cost["budget"]["max"], 10_000);
     assert_eq!(cost["budget"]["restoreRate"], 100);
     let remaining = cost["budget"]["remaining"].as_u64().unwrap();
-    assert!((10_000 - actual - 1..=10_000 - actual).contains(&remaining), "{cost}");
+    assert!(
+        (10_000 - actual - 1..=10_000 - actual).contains(&remaining),
+        "{cost}"
+    );
     // An error response reports it too.
     let body = app.gql("{ nope }", json!({})).await;
-    assert!(body["extensions"]["cost"]["budget"]["max"].is_number(), "{body}");
+    assert!(
+        body["extensions"]["cost"]["budget"]["max"].is_number(),
+        "{body}"
+    );
 }
 
 async fn a_client_over_its_budget_is_throttled_until_it_refills(backend: Backend) {
@@ -65,15 +71,24 @@ async fn a_client_over_its_budget_is_throttled_until_it_refills(backend: Backend
         .await
         .unwrap();
     assert_eq!(response.status(), 429);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_codes(&body), vec!["THROTTLED"], "{body}");
     assert!(body["data"].is_null(), "nothing ran: {body}");
-    let seconds = body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().unwrap();
+    let seconds = body["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
     assert_eq!(seconds, retry_after);
     // The debt (actual − 100) and the request (≈51) drain at 500 a second.
     let expected = (actual - 100 + 51).div_ceil(500);
-    assert!((expected.max(1)..=expected + 1).contains(&seconds), "{seconds} s for {actual}: {body}");
+    assert!(
+        (expected.max(1)..=expected + 1).contains(&seconds),
+        "{seconds} s for {actual}: {body}"
+    );
     assert!(body["extensions"]["cost"]["budget"]["max"] == 100, "{body}");
 
     // After the wait it says, the query runs again.
@@ -104,7 +119,13 @@ async fn one_client_does_not_spend_anothers_budget(backend: Backend) {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert!(body.get("errors").is_none(), "{body}");
-    assert!(body["extensions"]["cost"]["budget"]["remaining"].as_u64().unwrap() > 50, "{body}");
+    assert!(
+        body["extensions"]["cost"]["budget"]["remaining"]
+            .as_u64()
+            .unwrap()
+            > 50,
+        "{body}"
+    );
 }
 
 async fn replicas_share_one_budget(backend: Backend) {
@@ -127,7 +148,9 @@ async fn replicas_share_one_budget(backend: Backend) {
     let body = b.gql("{ __typename }", json!({})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let body_after = b.gql("{ __typename }", json!({})).await;
-    let remaining = body_after["extensions"]["cost"]["budget"]["remaining"].as_u64().unwrap();
+    let remaining = body_after["extensions"]["cost"]["budget"]["remaining"]
+        .as_u64()
+        .unwrap();
     assert!(
         remaining <= 100 - spent_on_a,
         "B sees A's spending ({spent_on_a}): {body} then {body_after}"

@@ -31,7 +31,9 @@ impl Proxy {
         let (up2, connections2) = (up.clone(), connections.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
                 if !up2.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -45,7 +47,11 @@ impl Proxy {
                 connections2.lock().unwrap().push(task.abort_handle());
             }
         });
-        Self { port, up, connections }
+        Self {
+            port,
+            up,
+            connections,
+        }
     }
 
     fn cut(&self) {
@@ -68,7 +74,11 @@ fn through(url: &str, port: u16) -> (String, String) {
         Some((user, host)) => (format!("{user}@"), host),
         None => (String::new(), authority),
     };
-    let host = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
+    let host = if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    };
     (format!("{scheme}://{user}127.0.0.1:{port}/{path}"), host)
 }
 
@@ -97,14 +107,20 @@ async fn an_outage_is_answered_quickly_and_service_resumes_with_no_lost_or_doubl
     let started = Instant::now();
     let response = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(response.status(), 503);
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A read: SERVICE_UNAVAILABLE with Retry-After, after the short wait.
     let started = Instant::now();
     let response = app
         .client
         .post(app.url("/graphql"))
-        .json(&json!({ "query": r#"{ review(slug: "her") { headline comments { totalCount } } }"# }))
+        .json(
+            &json!({ "query": r#"{ review(slug: "her") { headline comments { totalCount } } }"# }),
+        )
         .send()
         .await
         .unwrap();
@@ -125,7 +141,10 @@ async fn an_outage_is_answered_quickly_and_service_resumes_with_no_lost_or_doubl
         .unwrap();
     let body: Value = response.json().await.unwrap();
     assert!(
-        error_codes(&body).iter().all(|c| c == "SERVICE_UNAVAILABLE") && !error_codes(&body).is_empty(),
+        error_codes(&body)
+            .iter()
+            .all(|c| c == "SERVICE_UNAVAILABLE")
+            && !error_codes(&body).is_empty(),
         "{body}"
     );
 
@@ -141,10 +160,23 @@ async fn an_outage_is_answered_quickly_and_service_resumes_with_no_lost_or_doubl
         assert!(Instant::now() < deadline, "service did not resume");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let first = app.data(&add(key)["query"].as_str().unwrap().to_owned(), add(key)["variables"].clone()).await;
+    let first = app
+        .data(
+            add(key)["query"].as_str().unwrap(),
+            add(key)["variables"].clone(),
+        )
+        .await;
     assert!(first["addComment"]["comment"]["id"].is_string(), "{first}");
-    let again = app.data(&add(key)["query"].as_str().unwrap().to_owned(), add(key)["variables"].clone()).await;
-    assert_eq!(again["addComment"]["comment"]["id"], first["addComment"]["comment"]["id"]);
+    let again = app
+        .data(
+            add(key)["query"].as_str().unwrap(),
+            add(key)["variables"].clone(),
+        )
+        .await;
+    assert_eq!(
+        again["addComment"]["comment"]["id"],
+        first["addComment"]["comment"]["id"]
+    );
     assert_eq!(again["addComment"]["replayed"], true);
     let stored = entity::comment::Entity::find()
         .filter(entity::comment::Column::Body.eq("Posted through an outage."))

@@ -24,7 +24,10 @@ async fn post(app: &TestApp, accept: &str, body: Value) -> (u16, String, Value) 
         .await
         .unwrap();
     let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     (status, content_type, response.json().await.unwrap())
 }
 
@@ -34,15 +37,28 @@ async fn request_errors_are_4xx_without_data_under_the_new_media_type(backend: B
         ("{", json!({}), "GRAPHQL_PARSE_FAILED"),
         ("{ nope }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
         // Variables that do not coerce fail validation.
-        ("query ($id: ID!) { node(id: $id) { id } }", json!({ "id": null }), "GRAPHQL_VALIDATION_FAILED"),
         (
-            &format!("{{ {} }}", (0..60).map(|i| format!("a{i}: __typename ")).collect::<String>()),
+            "query ($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": null }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            &format!(
+                "{{ {} }}",
+                (0..60)
+                    .map(|i| format!("a{i}: __typename "))
+                    .collect::<String>()
+            ),
             json!({}),
             "TOO_MANY_ALIASES",
         ),
     ] {
-        let (status, content_type, body) =
-            post(&app, GRAPHQL_RESPONSE, json!({ "query": query, "variables": variables })).await;
+        let (status, content_type, body) = post(
+            &app,
+            GRAPHQL_RESPONSE,
+            json!({ "query": query, "variables": variables }),
+        )
+        .await;
         assert_eq!(status, 400, "{query}: {body}");
         assert!(content_type.starts_with(GRAPHQL_RESPONSE), "{content_type}");
         assert!(body.get("data").is_none(), "{query}: {body}");
@@ -66,7 +82,10 @@ async fn application_json_keeps_200_for_older_clients(backend: Backend) {
         let (status, content_type, body) =
             post(&app, "application/json", json!({ "query": query })).await;
         assert_eq!(status, 200, "{body}");
-        assert!(content_type.starts_with("application/json"), "{content_type}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
         assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
     }
     // A body that is not JSON, or not a GraphQL request, is 400 either way.
@@ -93,12 +112,21 @@ async fn accept_headers_are_negotiated(backend: Backend) {
         ("*/*", "application/json"),
         ("application/json", "application/json"),
         (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
-        ("application/json;q=0.5, application/graphql-response+json", GRAPHQL_RESPONSE),
-        ("application/graphql-response+json;q=0.1, application/json", "application/json"),
+        (
+            "application/json;q=0.5, application/graphql-response+json",
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            "application/graphql-response+json;q=0.1, application/json",
+            "application/json",
+        ),
     ] {
         let (status, content_type, body) = post(&app, accept, query.clone()).await;
         assert_eq!(status, 200, "{accept}: {body}");
-        assert!(content_type.starts_with(expected), "{accept}: {content_type}");
+        assert!(
+            content_type.starts_with(expected),
+            "{accept}: {content_type}"
+        );
         assert!(content_type.contains("charset=utf-8"), "{content_type}");
     }
     let response = app
