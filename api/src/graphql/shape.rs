@@ -174,9 +174,13 @@ struct Walker<'a> {
     memo: HashMap<(&'a str, bool), Memo>,
 }
 
-/// Measures `doc`. A fragment that spreads itself (directly or not) is
-/// refused here, as validation would refuse it, because expanding it has
-/// no end.
+/// Measures `doc`. A fragment that spreads itself (directly or not), or a
+/// spread of a fragment the document does not define, is refused here, as
+/// validation would refuse it: the first expands without end, and the
+/// second would hide how far the spreads above it expand. With every
+/// fragment known, each spread ends in at least one counted field, so the
+/// field limit also bounds the walks async-graphql makes over the
+/// expanded document.
 pub fn measure(doc: &ExecutableDocument) -> Result<Shape, ApiError> {
     let mut walker = Walker {
         doc,
@@ -256,8 +260,12 @@ impl<'a> Walker<'a> {
 
     fn fragment(&mut self, name: &'a str, introspection: bool) -> Result<SetShape, ApiError> {
         let Some(fragment) = self.doc.fragments.get(name) else {
-            // Validation reports the unknown fragment.
-            return Ok(SetShape::default());
+            // Refused here, not left to validation: counted as nothing, a
+            // spread of it would let the spreads above it multiply without
+            // a field to count, and async-graphql walks every one of them.
+            return Err(ApiError::InvalidDocument {
+                message: format!("Unknown fragment \"{name}\"."),
+            });
         };
         let introspection =
             introspection || fragment.node.type_condition.node.on.node.starts_with("__");
@@ -402,6 +410,20 @@ mod tests {
         assert_eq!(s.introspection_depth, 2);
         // A field called `fields` outside introspection is not counted.
         assert_eq!(shape("{ fields { fields { x } } }").introspection_depth, 0);
+    }
+
+    #[test]
+    fn a_spread_of_an_unknown_fragment_is_refused() {
+        // Ten spreads per level of a fragment that ends in nothing known.
+        let mut q = fan_out(8, 10);
+        q = q.replace(
+            "fragment F7 on Query { __typename }",
+            "fragment F7 on Query { ...Missing }",
+        );
+        assert!(matches!(
+            measure(&parse_query(&q).unwrap()),
+            Err(ApiError::InvalidDocument { .. })
+        ));
     }
 
     #[test]
