@@ -35,6 +35,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Largest response body.
     pub max_response_bytes: usize,
+    /// Query cost budgets (the schema's extension shares them).
+    pub budgets: Budgets,
 
     // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
     /// Whose pages may open a WebSocket.
@@ -104,6 +106,13 @@ impl Application {
             database = db::backend_name(&db),
             "Marquee is serving GraphQL at /graphql"
         );
+        let budgets = Budgets::start(
+            db.clone(),
+            BudgetConfig {
+                max: settings.cost_budget as f64,
+                restore_rate: settings.cost_restore_rate as f64,
+            },
+        );
         let schema = graphql::build_schema(
             db.clone(),
             Limits {
@@ -116,13 +125,7 @@ impl Application {
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
                 events: CommentEvents::start(&db).await?,
-                budgets: Budgets::start(
-                    db.clone(),
-                    BudgetConfig {
-                        max: settings.cost_budget as f64,
-                        restore_rate: settings.cost_restore_rate as f64,
-                    },
-                ),
+                budgets: budgets.clone(),
             },
         );
         let state = web::Data::new(AppState {
@@ -135,6 +138,7 @@ impl Application {
             shape_limits: settings.shape_limits(),
             request_timeout,
             max_response_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
+            budgets,
             ws_allowed_origins,
             ws_max_sockets_per_client: settings.ws_max_sockets_per_client as usize,
             ws_init_timeout: Duration::from_secs(settings.ws_init_timeout_seconds),
@@ -210,7 +214,7 @@ impl Application {
             "stopping: finishing requests in flight"
         );
         std::thread::spawn(move || {
-            std::thread::sleep(grace + Duration::from_millis(900));
+            std::thread::sleep(grace + Duration::from_millis(500));
             tracing::error!("requests still running past the grace period; exiting");
             std::process::exit(1);
         });

@@ -10,8 +10,7 @@
 //! A request whose requested cost does not fit is refused with `THROTTLED`
 //! and `retryAfterSeconds` before it runs.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
@@ -23,39 +22,38 @@ use async_graphql::{
 
 use super::context::{RequestData, Viewer};
 use crate::error::ApiError;
-use crate::service::budget::{Budgets, Status};
+use crate::service::budget::{self, Budgets, Reservation, Status};
 
 /// Reports costs and holds clients to their budgets.
 pub struct Cost;
 
 impl ExtensionFactory for Cost {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension {
-            requested: AtomicU64::new(0),
-            key: std::sync::OnceLock::new(),
-        })
+        Arc::new(CostExtension::default())
     }
 }
 
+/// One request's part in its client's budget. Dropped with the request: a
+/// reservation still held then (the request was cut off at its deadline, or
+/// a subscription ended) charges what it held.
+#[derive(Default)]
 struct CostExtension {
-    /// The validated request's cost (0 until it is validated).
-    requested: AtomicU64,
     /// Whose budget the request draws on. Read when the document is parsed:
     /// the request's own data is not yet visible to the `request` hook.
-    key: std::sync::OnceLock<String>,
+    key: OnceLock<String>,
+    /// The validated request's cost, held until it is settled.
+    reservation: Mutex<Option<Reservation>>,
 }
 
 /// The budget a request draws on: its staff token's, or its client
 /// address's.
 fn budget_key(ctx: &ExtensionContext<'_>) -> Option<String> {
     let request = ctx.data_opt::<RequestData>()?;
-    Some(match &request.viewer {
-        Viewer::Staff(token) => format!("token:{}", token.id),
-        Viewer::Anonymous => format!(
-            "client:{}",
-            request.client.ip_hash.as_deref().unwrap_or("unknown")
-        ),
-    })
+    let token = match &request.viewer {
+        Viewer::Staff(token) => Some(token.id),
+        Viewer::Anonymous => None,
+    };
+    Some(budget::key(token, request.client.ip_hash.as_deref()))
 }
 
 /// The number of fields a response holds, lists counted item by item.
@@ -67,7 +65,9 @@ fn fields_in(value: &Value) -> u64 {
     }
 }
 
-fn report(requested: u64, actual: u64, status: Status) -> Value {
+/// `extensions.cost`: what a request asked for, what it cost, and the
+/// client's budget after it.
+pub fn report(requested: u64, actual: u64, status: Status) -> Value {
     let mut budget = async_graphql::indexmap::IndexMap::new();
     budget.insert(
         async_graphql::Name::new("remaining"),
@@ -91,6 +91,14 @@ fn report(requested: u64, actual: u64, status: Status) -> Value {
     Value::Object(cost)
 }
 
+impl CostExtension {
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Reservation>> {
+        self.reservation
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for CostExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -98,17 +106,20 @@ impl Extension for CostExtension {
         let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return response;
         };
-        let requested = self.requested.load(Ordering::Relaxed);
         let throttled = response.errors.iter().any(|e| {
             e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED"))
         });
-        let (actual, status) = if throttled {
-            (0, budgets.status(key))
-        } else {
+        let reservation = self.held().take();
+        let requested = reservation.as_ref().map_or(0, Reservation::points);
+        let (actual, status) = match reservation {
+            _ if throttled => (0, budgets.status(key)),
+            Some(reservation) => {
+                let actual = fields_in(&response.data).max(1);
+                (actual, reservation.settle(actual))
+            }
             // Every request that is not refused costs at least a point, so
-            // a flood of cheap or invalid documents is held too.
-            let actual = fields_in(&response.data).max(1);
-            (actual, budgets.charge(key, actual))
+            // a flood of invalid documents is held too.
+            None => (1, budgets.charge(key, 1)),
         };
         response
             .extensions
@@ -138,10 +149,11 @@ impl Extension for CostExtension {
         let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return Ok(result);
         };
-        let requested = result.complexity as u64;
-        self.requested.store(requested, Ordering::Relaxed);
-        match budgets.check(key, requested) {
-            Ok(_) => Ok(result),
+        match budgets.reserve(key, result.complexity as u64) {
+            Ok(reservation) => {
+                *self.held() = Some(reservation);
+                Ok(result)
+            }
             Err(retry_after_secs) => {
                 let mut error = ApiError::Throttled { retry_after_secs }
                     .extend()

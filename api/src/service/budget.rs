@@ -59,6 +59,9 @@ struct Entry {
     pending: f64,
     /// Spent here and being flushed now.
     in_flight: f64,
+    /// Held for queries running now (their requested cost), until they
+    /// settle at what they actually cost. Never flushed.
+    reserved: f64,
     /// When this replica last charged it.
     used_ms: i64,
 }
@@ -66,7 +69,11 @@ struct Entry {
 impl Entry {
     fn spent(&self, now_ms: i64, rate: f64) -> f64 {
         let drained = (now_ms - self.shared_ms).max(0) as f64 / 1000.0 * rate;
-        (self.shared - drained).max(0.0) + self.pending + self.in_flight
+        (self.shared - drained).max(0.0) + self.pending + self.in_flight + self.reserved
+    }
+
+    fn idle(&self, now_ms: i64, rate: f64) -> bool {
+        self.pending <= 0.0 && self.in_flight <= 0.0 && self.spent(now_ms, rate) <= 0.0
     }
 }
 
@@ -101,12 +108,18 @@ impl Budgets {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(FLUSH_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
+            for round in 0u64.. {
                 tick.tick().await;
                 let Some(inner) = weak.upgrade() else { return };
                 let budgets = Budgets { inner };
                 if let Err(err) = budgets.flush().await {
                     tracing::warn!(error = %err, "cannot share query cost budgets; counting locally");
+                }
+                // About once a minute.
+                if round % 600 == 599
+                    && let Err(err) = forget_idle(&budgets.inner.db, budgets.inner.config).await
+                {
+                    tracing::warn!(error = %err, "cannot forget idle query cost budgets");
                 }
             }
         });
@@ -127,21 +140,41 @@ impl Budgets {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether `requested` points fit in `key`'s budget now. If not, the
-    /// whole seconds until they will.
+    /// Holds `requested` points of `key`'s budget for a query about to run,
+    /// if they fit; if not, the whole seconds until they will. Checking and
+    /// holding are one step, so concurrent queries (a batch, parallel
+    /// requests) cannot all pass against the same points.
     ///
-    /// A response can cost more than was left (the budget is charged what a
+    /// A response can cost more than was held (the budget is charged what a
     /// query actually returned), so a client can be in debt; it then waits
     /// until the debt and the new request fit.
-    pub fn check(&self, key: &str, requested: u64) -> Result<Status, u64> {
+    pub fn reserve(&self, key: &str, requested: u64) -> Result<Reservation, u64> {
+        let BudgetConfig { max, restore_rate } = self.inner.config;
+        let requested = (requested as f64).min(max);
+        let now = now_ms();
+        let mut entries = self.entries();
+        let entry = entries.entry(key.to_owned()).or_default();
+        let spent = entry.spent(now, restore_rate);
+        if spent + requested > max {
+            let seconds = ((spent + requested - max) / restore_rate).ceil().max(1.0);
+            return Err(seconds as u64);
+        }
+        entry.reserved += requested;
+        entry.used_ms = now;
+        Ok(Reservation {
+            budgets: self.clone(),
+            key: key.to_owned(),
+            points: requested,
+            settled: false,
+        })
+    }
+
+    /// Whether `key` has any budget left at all: a client already over it is
+    /// refused before its document is even read.
+    pub fn exhausted(&self, key: &str) -> Option<u64> {
         let BudgetConfig { max, restore_rate } = self.inner.config;
         let spent = self.spent(key);
-        let requested = (requested as f64).min(max);
-        if spent + requested <= max {
-            return Ok(self.status(key));
-        }
-        let seconds = ((spent + requested - max) / restore_rate).ceil().max(1.0);
-        Err(seconds as u64)
+        (spent >= max).then(|| ((spent - max) / restore_rate).ceil().max(1.0) as u64)
     }
 
     fn spent(&self, key: &str) -> f64 {
@@ -165,14 +198,16 @@ impl Budgets {
 
     /// Spends `points` of `key`'s budget and returns what is left.
     pub fn charge(&self, key: &str, points: u64) -> Status {
-        let now = now_ms();
-        {
-            let mut entries = self.entries();
-            let entry = entries.entry(key.to_owned()).or_default();
-            entry.pending += points as f64;
-            entry.used_ms = now;
-        }
+        self.settle(key, 0.0, points as f64);
         self.status(key)
+    }
+
+    fn settle(&self, key: &str, held: f64, points: f64) {
+        let mut entries = self.entries();
+        let entry = entries.entry(key.to_owned()).or_default();
+        entry.reserved = (entry.reserved - held).max(0.0);
+        entry.pending += points;
+        entry.used_ms = now_ms();
     }
 
     /// Adds this replica's spending to the shared table and learns every
@@ -183,10 +218,8 @@ impl Budgets {
         let now = now_ms();
         let batch: Vec<(String, f64)> = {
             let mut entries = self.entries();
-            entries.retain(|_, e| {
-                e.pending > 0.0 || e.in_flight > 0.0 || e.spent(now, restore_rate) > 0.0
-            });
-            entries
+            entries.retain(|_, e| !e.idle(now, restore_rate));
+            let mut batch: Vec<(String, f64)> = entries
                 .iter_mut()
                 .filter(|(_, e)| e.pending > 0.0)
                 .map(|(key, e)| {
@@ -194,7 +227,11 @@ impl Budgets {
                     e.pending = 0.0;
                     (key.clone(), e.in_flight)
                 })
-                .collect()
+                .collect();
+            // Every replica writes its rows in the same order, so two
+            // flushes of the same clients cannot deadlock.
+            batch.sort_by(|a, b| a.0.cmp(&b.0));
+            batch
         };
         for chunk in batch.chunks(FLUSH_CHUNK) {
             let result = add_spending(&self.inner.db, chunk, now, restore_rate).await;
@@ -226,6 +263,60 @@ impl Budgets {
         }
         Ok(())
     }
+}
+
+/// A client's points held for a running query. Settle it with what the
+/// query actually cost; dropped unsettled (the request was cut off at its
+/// deadline, or the client went away), it charges the points it held.
+pub struct Reservation {
+    budgets: Budgets,
+    key: String,
+    points: f64,
+    settled: bool,
+}
+
+impl Reservation {
+    /// The points held.
+    pub fn points(&self) -> u64 {
+        self.points as u64
+    }
+
+    /// Releases the hold and charges `actual` points; returns what is left.
+    pub fn settle(mut self, actual: u64) -> Status {
+        self.settled = true;
+        self.budgets.settle(&self.key, self.points, actual as f64);
+        self.budgets.status(&self.key)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.budgets.settle(&self.key, self.points, self.points);
+        }
+    }
+}
+
+/// The budget a request draws on: its staff token's if it has one, else
+/// its client address's (hashed).
+pub fn key(staff_token: Option<i32>, client_hash: Option<&str>) -> String {
+    match staff_token {
+        Some(id) => format!("token:{id}"),
+        None => format!("client:{}", client_hash.unwrap_or("unknown")),
+    }
+}
+
+/// Forgets clients whose budget has been full again for a while, so the
+/// shared table holds active clients only.
+async fn forget_idle(db: &DatabaseConnection, config: BudgetConfig) -> Result<(), DbErr> {
+    // A row drains to nothing within max / rate seconds of its last write.
+    let full_after_ms = (config.max / config.restore_rate * 1000.0).ceil() as i64;
+    let cutoff = now_ms() - full_after_ms - 60_000;
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(crate::db::BACKGROUND)
+        .push("DELETE FROM cost_budget WHERE updated_ms < ")
+        .bind(cutoff);
+    db.execute_raw(sql.into_statement()).await.map(|_| ())
 }
 
 /// One upsert for many clients: each row's level drains for the time since
@@ -275,6 +366,7 @@ mod tests {
             shared_ms: 0,
             pending: 5.0,
             in_flight: 10.0,
+            reserved: 0.0,
             used_ms: 0,
         };
         assert_eq!(e.spent(0, 100.0), 1015.0);
@@ -282,5 +374,38 @@ mod tests {
         assert_eq!(e.spent(60_000, 100.0), 15.0);
         // A clock behind the row's does not add points.
         assert_eq!(e.spent(-5_000, 100.0), 1015.0);
+    }
+
+    /// Budgets with no database behind them: flushes are not run here.
+    fn budgets(max: f64, restore_rate: f64) -> Budgets {
+        Budgets {
+            inner: Arc::new(Inner {
+                db: DatabaseConnection::default(),
+                config: BudgetConfig { max, restore_rate },
+                entries: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    #[test]
+    fn concurrent_queries_cannot_all_pass_against_the_same_points() {
+        let b = budgets(100.0, 1.0);
+        let first = b.reserve("k", 60).expect("fits");
+        // Held, not yet spent: a second 60 does not fit alongside.
+        assert!(b.reserve("k", 60).is_err());
+        // Settled at what it cost, the rest is free again.
+        first.settle(10);
+        assert!(b.reserve("k", 60).is_ok());
+    }
+
+    #[test]
+    fn a_query_cut_off_is_charged_what_it_held() {
+        let b = budgets(100.0, 1.0);
+        drop(b.reserve("k", 70).expect("fits"));
+        let left = b.status("k").remaining;
+        assert!((29.0..=31.0).contains(&left), "{left}");
+        assert!(b.exhausted("k").is_none());
+        b.charge("k", 50);
+        assert!(b.exhausted("k").is_some());
     }
 }

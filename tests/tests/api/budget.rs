@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 backend_tests!(
     every_response_reports_its_cost,
+    a_batch_cannot_spend_the_same_points_twice,
     a_client_over_its_budget_is_throttled_until_it_refills,
     one_client_does_not_spend_anothers_budget,
     replicas_share_one_budget,
@@ -41,12 +42,45 @@ async fn every_response_reports_its_cost(backend: Backend) {
         (10_000 - actual - 1..=10_000 - actual).contains(&remaining),
         "{cost}"
     );
-    // An error response reports it too.
+    // An error response reports it too, and so does a refused document.
     let body = app.gql("{ nope }", json!({})).await;
     assert!(
         body["extensions"]["cost"]["budget"]["max"].is_number(),
         "{body}"
     );
+    let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
+    let body = app.gql(&format!("{{ {aliases} }}"), json!({})).await;
+    assert_eq!(error_codes(&body), vec!["TOO_MANY_ALIASES"]);
+    assert_eq!(body["extensions"]["cost"]["actual"], 1, "{body}");
+}
+
+async fn a_batch_cannot_spend_the_same_points_twice(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.cost_budget = 120;
+        s.cost_restore_rate = 1;
+    })
+    .await;
+    // Five operations each asking for about 51 points, run together: their
+    // requested costs are held as each is admitted, so at most two fit.
+    let batch: Vec<Value> = (0..5).map(|_| json!({ "query": PAGE })).collect();
+    let body: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answers = body.as_array().expect("a batch answer");
+    let ran = answers.iter().filter(|a| a.get("errors").is_none()).count();
+    let throttled = answers
+        .iter()
+        .filter(|a| error_codes(a) == vec!["THROTTLED"])
+        .count();
+    assert_eq!(ran + throttled, 5, "{body}");
+    assert!((1..=2).contains(&ran), "{ran} ran: {body}");
 }
 
 async fn a_client_over_its_budget_is_throttled_until_it_refills(backend: Backend) {
