@@ -211,6 +211,16 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
             "QUERY_TOO_DEEP",
         ),
         (
+            "fan-out ending in an unknown fragment",
+            json!({ "query": fan_out(8, 10).replace("fragment F7 on Query { __typename }", "fragment F7 on Query { ...Missing }") }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "fan-out, 6 levels of 100, ending in an unknown fragment",
+            json!({ "query": fan_out(6, 100).replace("fragment F5 on Query { __typename }", "fragment F5 on Query { ...Missing }") }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
             "a fragment that spreads itself",
             json!({ "query": "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }" }),
             "GRAPHQL_VALIDATION_FAILED",
@@ -279,6 +289,10 @@ async fn hostile_documents_are_refused_fast_and_memory_stays_bounded(backend: Ba
     assert!(
         answered.load(Ordering::Relaxed) > 0,
         "the reader was answered"
+    );
+    assert!(
+        slowest < Duration::from_secs(1),
+        "the reader waited {slowest:?} for an answer"
     );
     let peak = server.memory_kib("VmHWM");
     assert!(
@@ -354,6 +368,10 @@ async fn a_stuck_request_ends_with_timeout(backend: Backend) {
 
     assert_eq!(error_codes(&body), vec!["TIMEOUT"], "{body}");
     assert!(body["data"].is_null(), "{body}");
+    assert!(
+        body["extensions"]["cost"]["budget"]["remaining"].is_number(),
+        "{body}"
+    );
     assert!(
         elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(3),
         "{elapsed:?}"

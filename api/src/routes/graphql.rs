@@ -21,10 +21,11 @@ use serde::Serialize;
 use super::http_error;
 use crate::config::Profile;
 use crate::error::{ApiError, Limit};
-use crate::graphql::AppSchema;
 use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
+use crate::graphql::{AppSchema, cost};
+use crate::service::budget;
 use crate::service::comment::ClientInfo;
 use crate::service::token;
 use crate::startup::AppState;
@@ -169,7 +170,12 @@ pub async fn post(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    run(&req, &schema, &state, format, &viewer, requests, is_batch).await
+    let method = if is_batch {
+        Method::PostBatch
+    } else {
+        Method::Post
+    };
+    run(&req, &schema, &state, format, &viewer, requests, method).await
 }
 
 /// `GET /graphql`: a WebSocket for subscriptions; GraphiQL for a browser
@@ -218,28 +224,6 @@ pub async fn get(
              `X-Marquee-CSRF: 1` (or `Apollo-Require-Preflight: true`).",
         );
     }
-    if let Ok(doc) = async_graphql::parser::parse_query(&query) {
-        let op = match &params.operation_name {
-            Some(name) => doc
-                .operations
-                .iter()
-                .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
-            None => doc.operations.iter().next(),
-        };
-        if let Some((_, op)) = op
-            && op.node.ty != OperationType::Query
-        {
-            let mut response = http_error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "Only queries run over GET; send mutations with POST.",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-            return response;
-        }
-    }
     let mut request = Request::new(query);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -274,7 +258,16 @@ pub async fn get(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    run(&req, &schema, &state, format, &viewer, vec![request], false).await
+    run(
+        &req,
+        &schema,
+        &state,
+        format,
+        &viewer,
+        vec![request],
+        Method::Get,
+    )
+    .await
 }
 
 /// Whether a GET carries something a cross-site form, link or image cannot:
@@ -304,6 +297,44 @@ fn has_csrf_preflight(headers: &HeaderMap) -> bool {
         })
 }
 
+/// How the operations came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// One query in the URL: never a mutation.
+    Get,
+    /// One operation in a JSON body.
+    Post,
+    /// A JSON array of operations.
+    PostBatch,
+}
+
+/// `405 Method Not Allowed` for a GET whose operation is not a query, so a
+/// link or an image tag can never change data.
+fn refuse_non_query_over_get(request: &mut Request) -> Option<HttpResponse> {
+    let name = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    let op = match &name {
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+        None => doc.operations.iter().next(),
+    };
+    let (_, op) = op?;
+    if op.node.ty == OperationType::Query {
+        return None;
+    }
+    let mut response = http_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "Only queries run over GET; send mutations with POST.",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    Some(response)
+}
+
 /// Measures, limits, runs under the deadline, and writes the answer.
 async fn run(
     req: &HttpRequest,
@@ -312,11 +343,36 @@ async fn run(
     format: Format,
     viewer: &Viewer,
     requests: Vec<Request>,
-    is_batch: bool,
+    method: Method,
 ) -> HttpResponse {
+    let is_batch = method == Method::PostBatch;
+    let client = client_info(req, state);
+    let token = match viewer {
+        Viewer::Staff(token) => Some(token.id),
+        Viewer::Anonymous => None,
+    };
+    let key = budget::key(token, client.ip_hash.as_deref());
+    let cost = |requested: u64, actual: u64| {
+        let status = if actual > 0 {
+            state.budgets.charge(&key, actual)
+        } else {
+            state.budgets.status(&key)
+        };
+        cost::report(requested, actual, status)
+    };
+    // A client already over its budget is refused before its documents
+    // are even read.
+    if let Some(retry_after_secs) = state.budgets.exhausted(&key) {
+        return refuse(format, ApiError::Throttled { retry_after_secs }, cost(0, 0));
+    }
     let mut requests = requests;
     if let Err(err) = measure(&state.shape_limits, &mut requests) {
-        return refuse(format, err);
+        return refuse(format, err, cost(0, 1));
+    }
+    if method == Method::Get
+        && let Some(refused) = requests.first_mut().and_then(refuse_non_query_over_get)
+    {
+        return refused;
     }
     let public_reader = state.profile == Profile::Public && matches!(viewer, Viewer::Anonymous);
     let mut flags = Vec::with_capacity(requests.len());
@@ -328,7 +384,7 @@ async fn run(
             }
             let executed = Executed::default();
             flags.push(executed.clone());
-            with_request_data(r, req, state, viewer).data(executed)
+            with_request_data(r, state, &client, viewer).data(executed)
         })
         .collect();
     let batch = match (is_batch, <[Request; 1]>::try_from(requests)) {
@@ -341,9 +397,11 @@ async fn run(
             Ok(async_graphql::BatchResponse::Single(r)) => vec![r],
             Ok(async_graphql::BatchResponse::Batch(rs)) => rs,
             Err(_) => {
+                // Cancelling the request dropped its cost reservations, which
+                // charged the cost each operation had asked for.
                 let seconds = state.request_timeout.as_secs();
                 tracing::warn!(seconds, "a request ran past its deadline and was cancelled");
-                return refuse_after_start(format, ApiError::Timeout { seconds });
+                return refuse_after_start(format, ApiError::Timeout { seconds }, cost(0, 0));
             }
         };
     write(
@@ -417,10 +475,15 @@ fn write(
     let json = match json {
         Ok(json) => json,
         Err(err) => {
-            return refuse_after_start(format, ApiError::internal(err));
+            return refuse_after_start(format, ApiError::internal(err), Default::default());
         }
     };
     if json.len() > max_bytes {
+        // The work was done and charged: report it as the response would have.
+        let cost = responses
+            .first()
+            .and_then(|r| r.extensions.get("cost").cloned())
+            .unwrap_or_default();
         return refuse_after_start(
             format,
             ApiError::LimitExceeded {
@@ -428,18 +491,17 @@ fn write(
                 max: max_bytes as u64,
                 actual: json.len() as u64,
             },
+            cost,
         );
     }
     let errors: Vec<&ServerError> = responses.iter().flat_map(|r| &r.errors).collect();
     let mut status = StatusCode::OK;
     if !is_batch {
-        let response = &responses[0];
         let executed = flags[0].get();
-        let only = |code: &str| {
-            !errors.is_empty()
-                && response.data == async_graphql::Value::Null
-                && errors.iter().all(|e| error_code(e) == Some(code))
-        };
+        let only =
+            |code: &str| !errors.is_empty() && errors.iter().all(|e| error_code(e) == Some(code));
+        // Every error is the outage: the answer is as good as none, even if
+        // a nullable field came back null.
         status = if only("SERVICE_UNAVAILABLE") {
             StatusCode::SERVICE_UNAVAILABLE
         } else if only("THROTTLED") {
@@ -474,21 +536,14 @@ fn retry_after(err: &ServerError) -> Option<u64> {
     }
 }
 
-/// An error about the whole request: no location in the document.
-fn server_error(err: ApiError) -> ServerError {
-    let mut error = err.extend().into_server_error(Default::default());
-    error.locations.clear();
-    error
-}
-
 /// A request refused before it ran: 400 under
-/// `application/graphql-response+json` (429 or 503 for errors a client
-/// should retry), 200 under `application/json`, as the spec asks.
-fn refuse(format: Format, err: ApiError) -> HttpResponse {
-    let response = Response::from_errors(vec![server_error(err)]);
+/// `application/graphql-response+json`, 200 under `application/json`, as
+/// the spec asks; under either, 429 for `THROTTLED` and 503 for
+/// `SERVICE_UNAVAILABLE`, which are about the moment, not the request.
+fn refuse(format: Format, err: ApiError, cost: async_graphql::Value) -> HttpResponse {
     write(
         format,
-        &[response],
+        &[answer(err, cost)],
         &[Executed::default()],
         false,
         usize::MAX,
@@ -497,11 +552,22 @@ fn refuse(format: Format, err: ApiError) -> HttpResponse {
 
 /// A request that failed once running (past its deadline, or with too
 /// large a response): 200 with `data: null`, whatever the format.
-fn refuse_after_start(format: Format, err: ApiError) -> HttpResponse {
-    let response = Response::from_errors(vec![server_error(err)]);
+fn refuse_after_start(format: Format, err: ApiError, cost: async_graphql::Value) -> HttpResponse {
     let executed = Executed::default();
     executed.mark();
-    write(format, &[response], &[executed], false, usize::MAX)
+    write(format, &[answer(err, cost)], &[executed], false, usize::MAX)
+}
+
+/// An error about the whole request (no location in the document), with
+/// the client's `extensions.cost`.
+fn answer(err: ApiError, cost: async_graphql::Value) -> Response {
+    let mut error = err.extend().into_server_error(Default::default());
+    error.locations.clear();
+    let mut response = Response::from_errors(vec![error]);
+    if cost != async_graphql::Value::Null {
+        response.extensions.insert("cost".to_owned(), cost);
+    }
+    response
 }
 
 /// A graphql-ws connection for subscriptions: see [`super::ws`].
@@ -534,14 +600,14 @@ struct GetParams {
 /// and who is asking.
 fn with_request_data(
     request: Request,
-    req: &HttpRequest,
     state: &AppState,
+    client: &ClientInfo,
     viewer: &Viewer,
 ) -> Request {
     request
         .data(loaders::for_request(state.db.clone()))
         .data(RequestData {
-            client: client_info(req, state),
+            client: client.clone(),
             viewer: viewer.clone(),
         })
 }
