@@ -14,10 +14,11 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, TryIntoModel,
 };
 use serde::Deserialize;
+use toml::Spanned;
 
 use super::{begin_write, now};
-use crate::domain::Slug;
 use crate::domain::text::{excerpt, normalize_name, repair_mojibake};
+use crate::domain::{AuthorName, AuthorUrl, CommentBody, Email, Slug};
 
 /// The demo content: the review of *Her*, shipped inside the binary.
 pub const DEMO_CONTENT: &str = include_str!("../../../content/demo.toml");
@@ -59,6 +60,12 @@ pub enum ImportError {
     Reference(String),
     #[error("`{slug}` is not a valid slug ({reason})")]
     Slug { slug: String, reason: String },
+    #[error("line {line}, `{field}`: {reason}")]
+    Field {
+        line: usize,
+        field: &'static str,
+        reason: String,
+    },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -164,21 +171,75 @@ pub struct ComparisonIn {
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
     pub key: String,
-    pub author_name: String,
-    pub author_email: Option<String>,
-    pub author_url: Option<String>,
-    pub body: String,
+    /// The author's fields keep where they stand in the file, so a refusal
+    /// can name the line.
+    pub author_name: Spanned<String>,
+    pub author_email: Option<Spanned<String>>,
+    pub author_url: Option<Spanned<String>>,
+    pub body: Spanned<String>,
     pub status: CommentStatus,
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub comparisons: Vec<ComparisonIn>,
 }
 
-/// Parses a content file.
-/// Parses a content file and checks every slug in it, before anything is
-/// written.
+/// A comment's author fields, validated by the same domain types as
+/// `addComment` uses. An imported comment may lack an email (comments
+/// carried over from elsewhere often do); the API's always has one.
+pub struct CommentFields {
+    pub author_name: AuthorName,
+    pub author_email: Option<Email>,
+    pub author_url: Option<AuthorUrl>,
+    pub body: CommentBody,
+}
+
+impl CommentIn {
+    /// The fields, validated after mis-decoded text is repaired. The error
+    /// names the first refused field and its span in the file.
+    pub fn validated(
+        &self,
+    ) -> Result<CommentFields, (std::ops::Range<usize>, &'static str, String)> {
+        let refused = |span: std::ops::Range<usize>, field: &'static str| {
+            move |e: crate::domain::FieldError| (span, field, e.message)
+        };
+        let author_name = AuthorName::parse(&clean(self.author_name.get_ref()))
+            .map_err(refused(self.author_name.span(), "author_name"))?;
+        let author_email = match &self.author_email {
+            Some(email) => Some(
+                Email::parse(&clean(email.get_ref()))
+                    .map_err(refused(email.span(), "author_email"))?,
+            ),
+            None => None,
+        };
+        let author_url = match &self.author_url {
+            Some(url) => AuthorUrl::parse(&clean(url.get_ref()))
+                .map_err(refused(url.span(), "author_url"))?,
+            None => None,
+        };
+        let body = CommentBody::parse(&clean(self.body.get_ref()))
+            .map_err(refused(self.body.span(), "body"))?;
+        Ok(CommentFields {
+            author_name,
+            author_email,
+            author_url,
+            body,
+        })
+    }
+}
+
+/// Parses a content file and checks every slug and every comment's author
+/// fields in it, before anything is written.
 pub fn parse(text: &str) -> Result<Content, ImportError> {
     let content: Content = toml::from_str(text)?;
+    for comment in content.reviews.iter().flat_map(|r| &r.comments) {
+        comment
+            .validated()
+            .map_err(|(span, field, reason)| ImportError::Field {
+                line: text[..span.start.min(text.len())].matches('\n').count() + 1,
+                field,
+                reason,
+            })?;
+    }
     let slugs = content
         .people
         .iter()
@@ -522,6 +583,11 @@ async fn upsert_comment(
     c: &CommentIn,
 ) -> Result<(i32, Outcome), DbErr> {
     let key = import_key(&c.key);
+    // `parse` refused any file with an invalid comment; this only fails for
+    // content built in code without it.
+    let fields = c.validated().map_err(|(_, field, reason)| {
+        DbErr::Custom(format!("comment `{}`: `{field}`: {reason}", c.key))
+    })?;
     let existing = comment::Entity::find()
         .filter(comment::Column::IdempotencyKey.eq(&key))
         .one(txn)
@@ -540,11 +606,13 @@ async fn upsert_comment(
         |row| {
             row.review_id.set_if_not_equals(review_id);
             row.parent_id.set_if_not_equals(None);
-            row.author_name.set_if_not_equals(clean(&c.author_name));
+            row.author_name
+                .set_if_not_equals(fields.author_name.as_str().to_owned());
             row.author_email
-                .set_if_not_equals(clean_opt(&c.author_email).map(|e| e.to_lowercase()));
-            row.author_url.set_if_not_equals(clean_opt(&c.author_url));
-            row.body.set_if_not_equals(repair_mojibake(c.body.trim()));
+                .set_if_not_equals(fields.author_email.as_ref().map(|e| e.as_str().to_owned()));
+            row.author_url
+                .set_if_not_equals(fields.author_url.as_ref().map(|u| u.as_str().to_owned()));
+            row.body.set_if_not_equals(fields.body.as_str().to_owned());
             row.status.set_if_not_equals(c.status);
             row.request_hash.set_if_not_equals(None);
             row.client_ip_hash.set_if_not_equals(None);
@@ -636,5 +704,39 @@ mod tests {
     fn an_unknown_field_is_refused() {
         let err = parse("[[people]]\nslug = \"a\"\nname = \"A\"\nnickname = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains("nickname"), "{err}");
+    }
+
+    #[test]
+    fn a_comment_field_the_api_would_refuse_is_refused_with_its_line() {
+        let file = |url: &str, body: &str| {
+            format!(
+                "[[reviews]]\nslug = \"r\"\nfilm = \"f\"\nheadline = \"H\"\nstatus = \"DRAFT\"\nbody = \"b\"\n\n  [[reviews.comments]]\n  key = \"k\"\n  author_name = \"Ada\"\n  author_url = \"{url}\"\n  status = \"APPROVED\"\n  body = \"{body}\"\n"
+            )
+        };
+        let err = parse(&file("javascript:alert(1)", "Fine.")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ImportError::Field {
+                    line: 11,
+                    field: "author_url",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = parse(&file("https://example.org", "<script>x</script>")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ImportError::Field {
+                    line: 13,
+                    field: "body",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(parse(&file("https://example.org", "Fine.")).is_ok());
     }
 }
