@@ -5,6 +5,17 @@
 
 use std::net::IpAddr;
 
+/// Where a request came from, as far as the server can tell: what the
+/// HTTP layer hands the services about a client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The client address, hashed with the server's secret (a keyed HMAC);
+    /// the address itself is not kept.
+    pub ip_hash: Option<String>,
+    /// The `User-Agent`, cut to 255 characters.
+    pub user_agent: Option<String>,
+}
+
 /// One trusted address or network, e.g. `10.0.0.0/8` or `::1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Network {

@@ -121,13 +121,15 @@ pub struct Settings {
     pub database_url: String,
 
     /// HTTP worker threads; 0 means one per CPU core.
-    #[arg(long, env = "MARQUEE_WORKERS", default_value_t = 0, global = true)]
+    #[arg(long, env = "MARQUEE_WORKERS",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024), default_value_t = 0, global = true)]
     pub workers: usize,
 
     /// Most pooled database connections.
     #[arg(
         long,
         env = "MARQUEE_DB_MAX_CONNECTIONS",
+        value_parser = clap::value_parser!(u32).range(1..=1000),
         default_value_t = 10,
         global = true
     )]
@@ -141,6 +143,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_MAX_QUERY_DEPTH",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000),
         default_value_t = 15,
         global = true
     )]
@@ -151,6 +154,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_MAX_QUERY_COMPLEXITY",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000_000),
         default_value_t = 5000,
         global = true
     )]
@@ -160,6 +164,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_MAX_BODY_BYTES",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1_024..=67_108_864),
         default_value_t = 262_144,
         global = true
     )]
@@ -191,6 +196,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_MUTATIONS_PER_MINUTE",
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000),
         default_value_t = 30,
         global = true
     )]
@@ -218,6 +224,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_COMMENT_MAX_LINKS",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1_000),
         default_value_t = 2,
         global = true
     )]
@@ -227,6 +234,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_CLOSE_COMMENTS_AFTER_DAYS",
+        value_parser = clap::value_parser!(u32).range(0..=36_500),
         default_value_t = 0,
         global = true
     )]
@@ -237,6 +245,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_COMMENT_FLOOD_SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=86_400),
         default_value_t = 15,
         global = true
     )]
@@ -246,6 +255,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_COMMENT_EDIT_WINDOW_SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=31_536_000),
         default_value_t = 600,
         global = true
     )]
@@ -255,6 +265,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "MARQUEE_COMMENT_MAX_DEPTH",
+        value_parser = clap::value_parser!(i32).range(0..=100),
         default_value_t = 5,
         global = true
     )]
@@ -411,21 +422,6 @@ fn origin_list(setting: &str) -> Result<String, String> {
 }
 
 impl Settings {
-    /// The comment moderation policy these settings describe.
-    pub fn comment_policy(&self) -> crate::service::moderation::Policy {
-        use std::time::Duration;
-        crate::service::moderation::Policy {
-            moderation_words: crate::service::moderation::Policy::words(&self.moderation_words),
-            disallowed_words: crate::service::moderation::Policy::words(&self.disallowed_words),
-            max_links: self.comment_max_links,
-            close_after_days: (self.close_comments_after_days > 0)
-                .then_some(self.close_comments_after_days),
-            flood_interval: Duration::from_secs(self.comment_flood_seconds),
-            edit_window: Duration::from_secs(self.comment_edit_window_seconds),
-            max_depth: self.comment_max_depth.max(0),
-        }
-    }
-
     /// The limits on a request's shape and size.
     pub fn shape_limits(&self) -> crate::graphql::shape::Limits {
         crate::graphql::shape::Limits {

@@ -12,44 +12,13 @@ use crate::client_ip::TrustedProxies;
 use crate::config::{Profile, Settings};
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
-use crate::routes;
 use crate::routes::ws::{AllowedOrigins, SocketCounts};
+use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::events::CommentEvents;
 use crate::service::import;
+use crate::service::moderation::Policy;
 use crate::service::secret::Secret;
-
-/// What the HTTP handlers share, besides the schema.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub max_body_bytes: usize,
-    pub secret: Secret,
-    pub trusted_proxies: TrustedProxies,
-    /// How open the server is.
-    pub profile: Profile,
-    /// Most operations in one batch.
-    pub max_batch: usize,
-    /// Limits on a document, checked before it is validated.
-    pub shape_limits: crate::graphql::shape::Limits,
-    /// How long a request may run.
-    pub request_timeout: Duration,
-    /// Largest response body.
-    pub max_response_bytes: usize,
-    /// Query cost budgets (the schema's extension shares them).
-    pub budgets: Budgets,
-
-    // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
-    /// Whose pages may open a WebSocket.
-    pub ws_allowed_origins: AllowedOrigins,
-    /// Most WebSockets per client address, on this replica.
-    pub ws_max_sockets_per_client: usize,
-    /// How long a new WebSocket has to send `connection_init`.
-    pub ws_init_timeout: Duration,
-    /// Most subscriptions per WebSocket.
-    pub ws_max_subscriptions: usize,
-    /// Open WebSockets per client address, in this process.
-    pub ws_sockets: SocketCounts,
-}
 
 /// A server bound to its port, ready to run.
 pub struct Application {
@@ -121,7 +90,7 @@ impl Application {
                 suggestions: settings.profile == Profile::Dev,
             },
             Services {
-                policy: settings.comment_policy(),
+                policy: comment_policy(&settings),
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
                 events: CommentEvents::start(&db).await?,
@@ -247,5 +216,19 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// The comment moderation policy the settings describe.
+fn comment_policy(settings: &Settings) -> Policy {
+    Policy {
+        moderation_words: Policy::words(&settings.moderation_words),
+        disallowed_words: Policy::words(&settings.disallowed_words),
+        max_links: settings.comment_max_links,
+        close_after_days: (settings.close_comments_after_days > 0)
+            .then_some(settings.close_comments_after_days),
+        flood_interval: Duration::from_secs(settings.comment_flood_seconds),
+        edit_window: Duration::from_secs(settings.comment_edit_window_seconds),
+        max_depth: settings.comment_max_depth.max(0),
     }
 }

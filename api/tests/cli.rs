@@ -89,6 +89,23 @@ fn the_schema_command_prints_the_committed_schema() {
 }
 
 #[test]
+fn numeric_settings_out_of_range_are_refused_at_start() {
+    let db = TempDb::new();
+    for (flag, value) in [
+        ("--comment-edit-window-seconds", "99999999999"),
+        ("--comment-flood-seconds", "18446744073709551615"),
+        ("--close-comments-after-days", "4000000000"),
+        ("--db-max-connections", "0"),
+        ("--max-fields", "0"),
+    ] {
+        let output = marquee(&db.0, &[flag, value, "migrate"]);
+        assert!(!output.status.success(), "{flag} {value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{flag}: {stderr}");
+    }
+}
+
+#[test]
 fn migrate_creates_the_database_file() {
     let db = TempDb::new();
     stdout(&marquee(&db.0, &["migrate"]));

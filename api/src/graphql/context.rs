@@ -10,8 +10,8 @@ use async_graphql::dataloader::Loader;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::loaders::{AppLoader, Loaders};
+use crate::client_ip::ClientInfo;
 use crate::error::ApiError;
-use crate::service::comment::ClientInfo;
 
 /// Who is asking.
 #[derive(Debug, Clone, Default)]

@@ -18,7 +18,9 @@ use async_graphql::{BatchRequest, ErrorExtensions, Request, Response, ServerErro
 use futures_util::StreamExt;
 use serde::Serialize;
 
+use super::AppState;
 use super::http_error;
+use crate::client_ip::ClientInfo;
 use crate::config::Profile;
 use crate::error::{ApiError, Limit};
 use crate::graphql::context::{Executed, RequestData, Viewer};
@@ -26,9 +28,7 @@ use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
 use crate::graphql::{AppSchema, cost};
 use crate::service::budget;
-use crate::service::comment::ClientInfo;
 use crate::service::token;
-use crate::startup::AppState;
 
 /// The media type the GraphQL-over-HTTP spec recommends.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -627,12 +627,12 @@ pub(crate) async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer
         );
         response
     };
-    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+    let Some(token) = value.to_str().ok().and_then(super::bearer_token) else {
         return Err(unauthorized(
             "Send the staff token as `Authorization: Bearer …`.",
         ));
     };
-    match token::authenticate(&state.db, token.trim()).await {
+    match token::authenticate(&state.db, token).await {
         Ok(Some(token)) => Ok(Viewer::Staff(token)),
         Ok(None) => Err(unauthorized("This token is unknown or revoked.")),
         Err(err) => {

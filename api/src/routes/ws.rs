@@ -36,16 +36,16 @@ use futures_util::stream::BoxStream;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::AppState;
 use super::graphql::{client_info, viewer};
 use super::http_error;
+use crate::client_ip::ClientInfo;
 use crate::error::ApiError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::{RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape;
-use crate::service::comment::ClientInfo;
 use crate::service::token;
-use crate::startup::AppState;
 
 /// How long a client refused for holding too many sockets is told to wait
 /// (`Retry-After`, in seconds). Sockets free up when they close, which no
@@ -590,7 +590,9 @@ impl Connection {
             Some(_) => return Flow::close(4400, "The init payload is not an object"),
         };
         if let Some(bearer) = bearer {
-            let secret = bearer.strip_prefix("Bearer ").unwrap_or(&bearer).trim();
+            let Some(secret) = super::bearer_token(&bearer) else {
+                return Flow::close(4403, "Forbidden");
+            };
             match token::authenticate(&self.state.db, secret).await {
                 Ok(Some(token)) => self.viewer = Viewer::Staff(token),
                 Ok(None) => {

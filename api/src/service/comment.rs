@@ -14,6 +14,7 @@ use super::moderation::{Policy, Submission, Verdict};
 use super::page::{Direction, Page, PageRequest, Window, windowed};
 use super::secret::{Secret, token_hash};
 use super::{begin_write, now, review, throttle};
+use crate::client_ip::ClientInfo;
 use crate::domain::{
     AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
 };
@@ -31,14 +32,6 @@ pub struct NewComment {
     /// The client's retry key. A retry with the same key and input gets the
     /// first attempt's comment back instead of a second row.
     pub idempotency_key: Option<IdempotencyKey>,
-}
-
-/// Where a request came from, as far as the server can tell.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// Salted hash of the client address; the address itself is not kept.
-    pub ip_hash: Option<String>,
-    pub user_agent: Option<String>,
 }
 
 /// The stored comment, and whether this request created it.
@@ -311,11 +304,14 @@ async fn editable(
     let comment = owned(db, id, token)
         .await?
         .ok_or(ApiError::InvalidOwnerToken)?;
-    let window = chrono::Duration::from_std(policy.edit_window).unwrap_or(chrono::Duration::MAX);
-    if now() > comment.created_at + window {
-        return Err(ApiError::EditWindowExpired);
+    // A window longer than chrono can add never closes.
+    let closes = chrono::Duration::from_std(policy.edit_window)
+        .ok()
+        .and_then(|window| comment.created_at.checked_add_signed(window));
+    match closes {
+        Some(closes) if now() > closes => Err(ApiError::EditWindowExpired),
+        _ => Ok(comment),
     }
-    Ok(comment)
 }
 
 /// Edits the author's comment within the edit window. The new text is judged

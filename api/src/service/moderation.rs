@@ -110,12 +110,13 @@ impl Policy {
         }
     }
 
-    /// When comments on `review` close by age, if they do.
+    /// When comments on `review` close by age, if they do (never, if that
+    /// is past the last date chrono can count).
     pub fn closes_at(&self, review: &review::Model) -> Option<DateTime<Utc>> {
         let days = self.close_after_days?;
         review
-            .published_at
-            .map(|p| p + chrono::Duration::days(i64::from(days)))
+            .published_at?
+            .checked_add_days(chrono::Days::new(u64::from(days)))
     }
 
     /// Whether `review` takes new comments at `now`.

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use entity::throttle;
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
@@ -19,8 +20,7 @@ pub async fn hit(
     limit: u32,
 ) -> Result<Result<(), u64>, DbErr> {
     let now = now();
-    let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-    let cutoff = now - window;
+    let cutoff = window_cutoff(now, window);
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("INSERT INTO throttle (key, window_start, hits) VALUES (")
         .bind(key)
@@ -41,7 +41,39 @@ pub async fn hit(
     if counted.hits as u32 <= limit {
         return Ok(Ok(()));
     }
-    let ends = counted.window_start + window;
-    let remaining = (ends - now).num_milliseconds().max(0) as u64;
-    Ok(Err(remaining.div_ceil(1000).max(1)))
+    let elapsed = (now - counted.window_start).num_milliseconds().max(0) as u128;
+    let remaining = window.as_millis().saturating_sub(elapsed);
+    let seconds = u64::try_from(remaining.div_ceil(1000)).unwrap_or(u64::MAX);
+    Ok(Err(seconds.max(1)))
+}
+
+/// When a window of `window` ending `now` began: the Unix epoch if it
+/// reaches back further (or past what chrono can count), since nothing was
+/// counted before then and no database need store an older date.
+fn window_cutoff(now: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(window)
+        .ok()
+        .and_then(|w| now.checked_sub_signed(w))
+        .map_or(DateTime::UNIX_EPOCH, |cutoff| {
+            cutoff.max(DateTime::UNIX_EPOCH)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_too_long_to_count_starts_at_the_epoch() {
+        let now = now();
+        assert_eq!(
+            window_cutoff(now, Duration::from_secs(60)),
+            now - chrono::Duration::seconds(60)
+        );
+        assert_eq!(window_cutoff(now, Duration::MAX), DateTime::UNIX_EPOCH);
+        assert_eq!(
+            window_cutoff(now, Duration::from_secs(u64::MAX / 2)),
+            DateTime::UNIX_EPOCH
+        );
+    }
 }

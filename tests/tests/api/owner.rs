@@ -113,7 +113,55 @@ async fn an_edit_is_validated_like_a_new_comment(backend: Backend) {
     );
 }
 
+/// Settings at (and past) the ends of their ranges, as a careless operator
+/// might set them directly: no date arithmetic may overflow and panic.
+async fn extreme_settings_never_panic_a_comment(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.comment_edit_window_seconds = u64::MAX;
+        s.comment_flood_seconds = u64::MAX;
+        s.close_comments_after_days = u32::MAX;
+        s.mutations_per_minute = u32::MAX;
+        s.comment_max_links = usize::MAX;
+        s.comment_max_depth = i32::MAX;
+    })
+    .await;
+    let (id, token) = post(&app, "Posted under extreme settings.").await;
+    let edited = app
+        .data(EDIT, json!({ "i": { "id": id, "ownerToken": token, "body": "Edited, still in the window." } }))
+        .await;
+    assert!(
+        edited["editComment"]["errors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{edited}"
+    );
+    let policy = app
+        .data(
+            r#"{ review(slug: "her") { commentPolicy { open closesAt floodIntervalSeconds } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(policy["review"]["commentPolicy"]["open"], true, "{policy}");
+    // A second comment from the same address and email is held back by the
+    // (endless) flood interval, with a finite wait.
+    let body = app
+        .gql(
+            "mutation ($i: AddCommentInput!) { addComment(input: $i) { errors { code retryAfterSeconds } } }",
+            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
+                            "authorEmail": "ada@example.org", "body": "Again." } }),
+        )
+        .await;
+    let errors = &body["data"]["addComment"]["errors"];
+    assert_eq!(errors[0]["code"], "COMMENT_FLOOD", "{body}");
+    assert!(
+        errors[0]["retryAfterSeconds"].as_u64().unwrap() > 0,
+        "{body}"
+    );
+}
+
 backend_tests!(
+    extreme_settings_never_panic_a_comment,
     the_author_reads_a_pending_comment_with_the_token_and_no_one_else_does,
     the_author_edits_and_deletes_within_the_window,
     after_the_window_edits_and_deletes_are_refused,
