@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
 
+use crate::code::ErrorCode;
 use crate::domain::FieldError;
 
 /// Everything that can go wrong while serving a request.
@@ -73,28 +74,28 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     /// The stable code clients switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound { .. } => "NOT_FOUND",
-            Self::InvalidArgument { .. } => "BAD_USER_INPUT",
-            Self::InvalidCursor { .. } => "INVALID_CURSOR",
-            Self::InvalidId { .. } => "INVALID_ID",
-            Self::Validation(_) => "VALIDATION_FAILED",
-            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            Self::CommentsClosed => "COMMENTS_CLOSED",
-            Self::InvalidOwnerToken => "INVALID_OWNER_TOKEN",
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::EditWindowExpired => "EDIT_WINDOW_EXPIRED",
-            Self::DuplicateComment => "DUPLICATE_COMMENT",
-            Self::RateLimited { .. } => "RATE_LIMITED",
-            Self::CommentFlood { .. } => "COMMENT_FLOOD",
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::InvalidArgument { .. } => ErrorCode::BadUserInput,
+            Self::InvalidCursor { .. } => ErrorCode::InvalidCursor,
+            Self::InvalidId { .. } => ErrorCode::InvalidId,
+            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::CommentsClosed => ErrorCode::CommentsClosed,
+            Self::InvalidOwnerToken => ErrorCode::InvalidOwnerToken,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::EditWindowExpired => ErrorCode::EditWindowExpired,
+            Self::DuplicateComment => ErrorCode::DuplicateComment,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::CommentFlood { .. } => ErrorCode::CommentFlood,
             Self::LimitExceeded { limit, .. } => limit.code(),
-            Self::InvalidDocument { .. } => "GRAPHQL_VALIDATION_FAILED",
-            Self::Throttled { .. } => "THROTTLED",
-            Self::Timeout { .. } => "TIMEOUT",
-            Self::ServiceUnavailable { .. } => "SERVICE_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::InvalidDocument { .. } => ErrorCode::GraphqlValidationFailed,
+            Self::Throttled { .. } => ErrorCode::Throttled,
+            Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::ServiceUnavailable { .. } => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
 
@@ -199,7 +200,7 @@ impl ErrorExtensions for ApiError {
             tracing::error!(error = ?cause, "internal error while resolving a request");
         }
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
-            ext.set("code", self.code());
+            ext.set("code", self.code().as_str());
             match self {
                 Self::InvalidArgument { argument, .. }
                 | Self::InvalidCursor { argument }
@@ -221,7 +222,10 @@ impl ErrorExtensions for ApiError {
                         .map(|e| {
                             let mut m = async_graphql::indexmap::IndexMap::new();
                             m.insert(async_graphql::Name::new("field"), e.field.into());
-                            m.insert(async_graphql::Name::new("code"), e.code.as_str().into());
+                            m.insert(
+                                async_graphql::Name::new("code"),
+                                e.code.code().as_str().into(),
+                            );
                             m.insert(
                                 async_graphql::Name::new("message"),
                                 e.message.clone().into(),
@@ -271,16 +275,16 @@ pub enum Limit {
 
 impl Limit {
     /// The stable code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::DocumentBytes | Self::Tokens => "QUERY_TOO_LARGE",
-            Self::Nesting => "QUERY_TOO_DEEP",
-            Self::Fields => "TOO_MANY_FIELDS",
-            Self::Aliases => "TOO_MANY_ALIASES",
-            Self::RootFields => "TOO_MANY_ROOT_FIELDS",
-            Self::Directives => "TOO_MANY_DIRECTIVES",
-            Self::SchemaSelections | Self::IntrospectionDepth => "INTROSPECTION_LIMITED",
-            Self::ResponseBytes => "RESPONSE_TOO_LARGE",
+            Self::DocumentBytes | Self::Tokens => ErrorCode::QueryTooLarge,
+            Self::Nesting => ErrorCode::QueryTooDeep,
+            Self::Fields => ErrorCode::TooManyFields,
+            Self::Aliases => ErrorCode::TooManyAliases,
+            Self::RootFields => ErrorCode::TooManyRootFields,
+            Self::Directives => ErrorCode::TooManyDirectives,
+            Self::SchemaSelections | Self::IntrospectionDepth => ErrorCode::IntrospectionLimited,
+            Self::ResponseBytes => ErrorCode::ResponseTooLarge,
         }
     }
 

@@ -7,10 +7,12 @@
 //! - [`graphql`]: the schema, one module per type, and the DataLoaders.
 //! - [`service`]: database logic, knowing nothing of GraphQL.
 //! - [`domain`]: validated input types (`Email`, `CommentBody`, …).
-//! - [`error`]: the one error type and its stable codes.
+//! - [`error`]: the one error type.
+//! - [`code`]: every error code a client can see, written once.
 
 pub mod cli;
 pub mod client_ip;
+pub mod code;
 pub mod config;
 pub mod db;
 pub mod domain;

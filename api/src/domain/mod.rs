@@ -41,16 +41,17 @@ pub enum InputErrorCode {
 }
 
 impl InputErrorCode {
-    /// The stable code string, as clients see it.
-    pub fn as_str(self) -> &'static str {
+    /// The stable code, as clients see it.
+    pub fn code(self) -> crate::code::ErrorCode {
+        use crate::code::ErrorCode;
         match self {
-            Self::Required => "REQUIRED",
-            Self::TooLong => "TOO_LONG",
-            Self::InvalidEmail => "INVALID_EMAIL",
-            Self::InvalidUrl => "INVALID_URL",
-            Self::InvalidFormat => "INVALID_FORMAT",
-            Self::InvalidReference => "INVALID_REFERENCE",
-            Self::ThreadTooDeep => "THREAD_TOO_DEEP",
+            Self::Required => ErrorCode::Required,
+            Self::TooLong => ErrorCode::TooLong,
+            Self::InvalidEmail => ErrorCode::InvalidEmail,
+            Self::InvalidUrl => ErrorCode::InvalidUrl,
+            Self::InvalidFormat => ErrorCode::InvalidFormat,
+            Self::InvalidReference => ErrorCode::InvalidReference,
+            Self::ThreadTooDeep => ErrorCode::ThreadTooDeep,
         }
     }
 }

@@ -13,6 +13,7 @@ use super::live::announce;
 use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
 use super::pagination::{Connection, PageArgs, connection};
 use super::review::Review;
+use crate::code::ErrorCode;
 use crate::domain;
 use crate::domain::text::plain_text_to_safe_html;
 use crate::domain::{
@@ -394,6 +395,28 @@ pub enum CommentErrorCode {
     EditWindowExpired,
 }
 
+impl CommentErrorCode {
+    /// The crate-wide code this GraphQL value stands for (its GraphQL name
+    /// is the same string; a unit test holds them together).
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Self::Required => ErrorCode::Required,
+            Self::TooLong => ErrorCode::TooLong,
+            Self::InvalidEmail => ErrorCode::InvalidEmail,
+            Self::InvalidUrl => ErrorCode::InvalidUrl,
+            Self::InvalidFormat => ErrorCode::InvalidFormat,
+            Self::InvalidReference => ErrorCode::InvalidReference,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::CommentsClosed => ErrorCode::CommentsClosed,
+            Self::DuplicateComment => ErrorCode::DuplicateComment,
+            Self::CommentFlood => ErrorCode::CommentFlood,
+            Self::ThreadTooDeep => ErrorCode::ThreadTooDeep,
+            Self::InvalidOwnerToken => ErrorCode::InvalidOwnerToken,
+            Self::EditWindowExpired => ErrorCode::EditWindowExpired,
+        }
+    }
+}
+
 impl From<InputErrorCode> for CommentErrorCode {
     fn from(code: InputErrorCode) -> Self {
         match code {
@@ -463,7 +486,21 @@ impl CommentInputError {
                 message: err.public_message(),
                 retry_after_seconds: Some(*retry_after_secs),
             }]),
-            _ => None,
+            // Not about the input: top-level errors. Listed one by one, so a
+            // new refusal does not compile until it is placed here.
+            ApiError::NotFound { .. }
+            | ApiError::InvalidArgument { .. }
+            | ApiError::InvalidCursor { .. }
+            | ApiError::InvalidId { .. }
+            | ApiError::Unauthenticated
+            | ApiError::Forbidden
+            | ApiError::RateLimited { .. }
+            | ApiError::LimitExceeded { .. }
+            | ApiError::InvalidDocument { .. }
+            | ApiError::Throttled { .. }
+            | ApiError::Timeout { .. }
+            | ApiError::ServiceUnavailable { .. }
+            | ApiError::Internal(_) => None,
         }
     }
 }
@@ -721,6 +758,20 @@ impl CommentMutation {
                 errors: Vec::new(),
             }),
             Err(err) => refused(refusal(err)?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::CommentErrorCode;
+
+    #[test]
+    fn each_graphql_value_is_named_as_its_code() {
+        for item in CommentErrorCode::items() {
+            assert_eq!(item.name, item.value.code().as_str());
         }
     }
 }

@@ -21,6 +21,7 @@ use async_graphql::{
 };
 
 use super::context::{RequestData, Viewer};
+use crate::code::ErrorCode;
 use crate::error::ApiError;
 use crate::service::budget::{self, Budgets, Reservation, Status};
 
@@ -107,7 +108,8 @@ impl Extension for CostExtension {
             return response;
         };
         let throttled = response.errors.iter().any(|e| {
-            e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("THROTTLED"))
+            e.extensions.as_ref().and_then(|x| x.get("code"))
+                == Some(&Value::from(ErrorCode::Throttled.as_str()))
         });
         let reservation = self.held().take();
         let requested = reservation.as_ref().map_or(0, Reservation::points);

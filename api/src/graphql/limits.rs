@@ -11,6 +11,8 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
+use crate::code::ErrorCode;
+
 /// Adds codes to parse and validation errors.
 pub struct ErrorCodes;
 
@@ -22,21 +24,21 @@ impl ExtensionFactory for ErrorCodes {
 
 struct ErrorCodesExtension;
 
-fn with_code(mut err: ServerError, code: &str) -> ServerError {
+fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
     let ext = err.extensions.get_or_insert_with(Default::default);
     if ext.get("code").is_none() {
-        ext.set("code", code);
+        ext.set("code", code.as_str());
     }
     err
 }
 
 /// The code for a validation error, from async-graphql's message for it.
-fn validation_code(message: &str) -> &'static str {
+fn validation_code(message: &str) -> ErrorCode {
     match message {
-        "Query is nested too deep." => "QUERY_TOO_DEEP",
-        "Query is too complex." => "QUERY_TOO_COMPLEX",
-        m if m.starts_with("The recursion depth") => "QUERY_TOO_DEEP",
-        _ => "GRAPHQL_VALIDATION_FAILED",
+        "Query is nested too deep." => ErrorCode::QueryTooDeep,
+        "Query is too complex." => ErrorCode::QueryTooComplex,
+        m if m.starts_with("The recursion depth") => ErrorCode::QueryTooDeep,
+        _ => ErrorCode::GraphqlValidationFailed,
     }
 }
 
@@ -49,7 +51,7 @@ impl Extension for ErrorCodesExtension {
         let mut response = next.run(ctx).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| with_code(e, "BAD_USER_INPUT"))
+            .map(|e| with_code(e, ErrorCode::BadUserInput))
             .collect();
         response
     }
@@ -77,7 +79,7 @@ impl Extension for ErrorCodesExtension {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))
     }
 
     async fn validation(
@@ -105,15 +107,15 @@ mod tests {
     fn the_limit_messages_map_to_their_codes() {
         assert_eq!(
             validation_code("Query is nested too deep."),
-            "QUERY_TOO_DEEP"
+            ErrorCode::QueryTooDeep
         );
         assert_eq!(
             validation_code("Query is too complex."),
-            "QUERY_TOO_COMPLEX"
+            ErrorCode::QueryTooComplex
         );
         assert_eq!(
             validation_code("Unknown field \"x\""),
-            "GRAPHQL_VALIDATION_FAILED"
+            ErrorCode::GraphqlValidationFailed
         );
     }
 }

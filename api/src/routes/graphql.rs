@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::AppState;
 use super::http_error;
 use crate::client_ip::ClientInfo;
+use crate::code::ErrorCode;
 use crate::config::Profile;
 use crate::error::{ApiError, Limit};
 use crate::graphql::context::{Executed, RequestData, Viewer};
@@ -94,7 +95,7 @@ impl Format {
 fn not_acceptable() -> HttpResponse {
     http_error(
         StatusCode::NOT_ACCEPTABLE,
-        "NOT_ACCEPTABLE",
+        ErrorCode::NotAcceptable,
         "Accept `application/graphql-response+json` or `application/json`.",
     )
 }
@@ -110,7 +111,7 @@ pub async fn post(
     if !is_json(req.headers()) {
         return http_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "Send the GraphQL request as JSON, with `Content-Type: application/json`.",
         );
     }
@@ -122,14 +123,14 @@ pub async fn post(
         let Ok(chunk) = chunk else {
             return http_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 "The request body could not be read.",
             );
         };
         if body.len() + chunk.len() > state.max_body_bytes {
             return http_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "REQUEST_TOO_LARGE",
+                ErrorCode::RequestTooLarge,
                 &format!(
                     "The request body is larger than {} bytes.",
                     state.max_body_bytes
@@ -143,7 +144,7 @@ pub async fn post(
         Err(err) => {
             return http_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 &format!("The body is not a GraphQL request: {err}"),
             );
         }
@@ -155,14 +156,14 @@ pub async fn post(
     if is_batch && requests.len() > state.max_batch {
         return http_error(
             StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             &format!("A batch may hold at most {} operations.", state.max_batch),
         );
     }
     if requests.is_empty() || requests.iter().any(|r| r.query.is_empty()) {
         return http_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "Each operation needs a non-empty `query`.",
         );
     }
@@ -194,7 +195,13 @@ pub async fn get(
     }
     let params: GetParams = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(q) => q.into_inner(),
-        Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+        Err(err) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &err.to_string(),
+            );
+        }
     };
     let Some(query) = params.query.filter(|q| !q.is_empty()) else {
         if wants_html(req.headers()) && state.profile == Profile::Dev {
@@ -209,7 +216,7 @@ pub async fn get(
         }
         return http_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "Pass the query in the `query` parameter, or POST it as JSON.",
         );
     };
@@ -219,7 +226,7 @@ pub async fn get(
     if state.profile == Profile::Public && !has_csrf_preflight(req.headers()) {
         return http_error(
             StatusCode::BAD_REQUEST,
-            "CSRF_PREFLIGHT_REQUIRED",
+            ErrorCode::CsrfPreflightRequired,
             "GET queries need a header a browser cannot send across sites without a preflight: \
              `X-Marquee-CSRF: 1` (or `Apollo-Require-Preflight: true`).",
         );
@@ -236,7 +243,7 @@ pub async fn get(
             _ => {
                 return http_error(
                     StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                    ErrorCode::BadRequest,
                     "`variables` is not a JSON object.",
                 );
             }
@@ -250,7 +257,7 @@ pub async fn get(
     {
         return http_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "`extensions` is not a JSON object.",
         );
     }
@@ -326,7 +333,7 @@ fn refuse_non_query_over_get(request: &mut Request) -> Option<HttpResponse> {
     }
     let mut response = http_error(
         StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
+        ErrorCode::MethodNotAllowed,
         "Only queries run over GET; send mutations with POST.",
     );
     response
@@ -498,13 +505,14 @@ fn write(
     let mut status = StatusCode::OK;
     if !is_batch {
         let executed = flags[0].get();
-        let only =
-            |code: &str| !errors.is_empty() && errors.iter().all(|e| error_code(e) == Some(code));
+        let only = |code: ErrorCode| {
+            !errors.is_empty() && errors.iter().all(|e| error_code(e) == Some(code.as_str()))
+        };
         // Every error is the outage: the answer is as good as none, even if
         // a nullable field came back null.
-        status = if only("SERVICE_UNAVAILABLE") {
+        status = if only(ErrorCode::ServiceUnavailable) {
             StatusCode::SERVICE_UNAVAILABLE
-        } else if only("THROTTLED") {
+        } else if only(ErrorCode::Throttled) {
             StatusCode::TOO_MANY_REQUESTS
         } else if format == Format::GraphqlResponse && !executed && !errors.is_empty() {
             StatusCode::BAD_REQUEST
@@ -620,7 +628,11 @@ pub(crate) async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer
         return Ok(Viewer::Anonymous);
     };
     let unauthorized = |message: &str| {
-        let mut response = http_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+        let mut response = http_error(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            message,
+        );
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer"),
@@ -639,7 +651,7 @@ pub(crate) async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer
             tracing::error!(error = %err, "cannot check a staff token");
             let mut response = http_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
+                ErrorCode::ServiceUnavailable,
                 "The service is briefly unavailable. Try again shortly.",
             );
             response.headers_mut().insert(

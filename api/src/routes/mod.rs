@@ -13,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::client_ip::TrustedProxies;
+use crate::code::ErrorCode;
 use crate::config::Profile;
 use crate::routes::ws::{AllowedOrigins, SocketCounts};
 use crate::service::budget::Budgets;
@@ -20,9 +21,9 @@ use crate::service::secret::Secret;
 
 /// An HTTP-level error in the GraphQL response shape, so clients parse every
 /// failure the same way.
-pub fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     }))
 }
 

@@ -40,6 +40,7 @@ use super::AppState;
 use super::graphql::{client_info, viewer};
 use super::http_error;
 use crate::client_ip::ClientInfo;
+use crate::code::ErrorCode;
 use crate::error::ApiError;
 use crate::graphql::AppSchema;
 use crate::graphql::context::{RequestData, Viewer};
@@ -105,7 +106,7 @@ pub async fn serve(
     else {
         let mut response = http_error(
             StatusCode::TOO_MANY_REQUESTS,
-            "TOO_MANY_CONNECTIONS",
+            ErrorCode::TooManyConnections,
             &format!(
                 "This address already has {} WebSockets open. Close one, or try again later.",
                 state.ws_max_sockets_per_client
@@ -119,7 +120,13 @@ pub async fn serve(
     let (protocol, offered) = Protocol::negotiate(req.headers());
     let (mut response, session, messages) = match actix_ws::handle(&req, payload) {
         Ok(parts) => parts,
-        Err(err) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+        Err(err) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &err.to_string(),
+            );
+        }
     };
     // Name the subprotocol only when the client offered it: a client that
     // offered none must not be told of one (RFC 6455, 4.1).
@@ -153,7 +160,7 @@ pub async fn serve(
 fn forbidden_origin() -> HttpResponse {
     http_error(
         StatusCode::FORBIDDEN,
-        "FORBIDDEN_ORIGIN",
+        ErrorCode::ForbiddenOrigin,
         "Pages on this origin may not open a WebSocket to this server.",
     )
 }
@@ -648,7 +655,7 @@ impl Connection {
                     "A WebSocket may run at most {} subscriptions at once.",
                     self.state.ws_max_subscriptions
                 ),
-                "TOO_MANY_SUBSCRIPTIONS",
+                ErrorCode::TooManySubscriptions,
             );
             return send_error(session, &id, errors).await;
         }
@@ -758,7 +765,7 @@ async fn forward(
 
 fn internal_error(err: serde_json::Error) -> Value {
     tracing::error!(error = %err, "cannot serialise a subscription result");
-    error_list("Internal server error", "INTERNAL_SERVER_ERROR")
+    error_list("Internal server error", ErrorCode::InternalServerError)
 }
 
 /// Holds a subscription's document to the same limits as one sent over
@@ -777,7 +784,7 @@ fn checked_subscription(
     };
     limits.check_text(query, 0).map_err(refused)?;
     let document = async_graphql::parser::parse_query(query)
-        .map_err(|err| error_list(&err.to_string(), "GRAPHQL_PARSE_FAILED"))?;
+        .map_err(|err| error_list(&err.to_string(), ErrorCode::GraphqlParseFailed))?;
     shape::measure(&document)
         .and_then(|measured| limits.check_shape(&measured))
         .map_err(refused)?;
@@ -807,14 +814,14 @@ fn only_subscriptions(
     };
     match operation {
         Some((_, op)) if op.node.ty != OperationType::Subscription => {
-            Err(error_list(NOT_SUBSCRIPTION, "OPERATION_NOT_ALLOWED"))
+            Err(error_list(NOT_SUBSCRIPTION, ErrorCode::OperationNotAllowed))
         }
         _ => Ok(()),
     }
 }
 
-fn error_list(message: &str, code: &str) -> Value {
-    json!([{ "message": message, "extensions": { "code": code } }])
+fn error_list(message: &str, code: ErrorCode) -> Value {
+    json!([{ "message": message, "extensions": { "code": code.as_str() } }])
 }
 
 async fn send_error(session: &mut Session, id: &str, errors: Value) -> Flow {
