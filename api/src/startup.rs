@@ -120,6 +120,9 @@ impl Application {
         let workers = settings.workers;
         let server = HttpServer::new(move || {
             App::new()
+                // GraphQL answers are repetitive JSON, which gzip shrinks for
+                // clients that accept it (WebSocket upgrades are left alone).
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::default())
                 .app_data(schema.clone())
                 .app_data(state.clone())

@@ -43,7 +43,7 @@ impl AuthorName {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("Name must be at most {MAX_BYTES} characters."),
+                format!("Name must be at most {MAX_BYTES} bytes (UTF-8)."),
             ));
         }
         Ok(AuthorName(tidy))

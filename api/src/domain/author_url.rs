@@ -43,7 +43,7 @@ impl AuthorUrl {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("Website must be at most {MAX_BYTES} characters."),
+                format!("Website must be at most {MAX_BYTES} bytes (UTF-8)."),
             ));
         }
         match normalise(&with_scheme) {

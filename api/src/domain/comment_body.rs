@@ -40,7 +40,7 @@ impl CommentBody {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("Comment must be at most {MAX_BYTES} characters."),
+                format!("Comment must be at most {MAX_BYTES} bytes (UTF-8)."),
             ));
         }
         if trimmed

@@ -45,7 +45,7 @@ impl Email {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("Email must be at most {MAX_BYTES} characters."),
+                format!("Email must be at most {MAX_BYTES} bytes (UTF-8)."),
             ));
         }
         if !is_email(trimmed) {

@@ -24,7 +24,7 @@ impl IdempotencyKey {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("The idempotency key is longer than {MAX_BYTES} characters."),
+                format!("The idempotency key is longer than {MAX_BYTES} bytes."),
             ));
         }
         if !input.bytes().all(|b| b.is_ascii_graphic()) {

@@ -38,7 +38,7 @@ impl Slug {
             return Err(FieldError::new(
                 FIELD,
                 InputErrorCode::TooLong,
-                format!("Slug must be at most {MAX_BYTES} characters."),
+                format!("Slug must be at most {MAX_BYTES} bytes (UTF-8)."),
             ));
         }
         if !is_slug(input) {

@@ -38,7 +38,8 @@ pub struct NewComment {
 #[derive(Debug, Clone)]
 pub struct Posted {
     pub comment: comment::Model,
-    /// False when an earlier request with the same idempotency key created it.
+    /// True when an earlier request with the same idempotency key created
+    /// it, and this one only found it.
     pub replayed: bool,
     /// The secret that lets the author read, edit and delete the comment.
     pub owner_token: String,

@@ -199,7 +199,57 @@ async fn malformed_requests_get_coded_errors_and_the_server_keeps_serving(backen
     assert_eq!(body["data"]["review"]["headline"], "Her");
 }
 
+async fn responses_are_gzipped_for_clients_that_accept_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = json!({ "query": r#"{ review(slug: "her") { bodyHtml film { title } } }"# });
+    let plain = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let gzipped = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept-encoding", "gzip")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped = gzipped.bytes().await.unwrap();
+    assert!(
+        gzipped.len() < plain.len(),
+        "{} vs {}",
+        gzipped.len(),
+        plain.len()
+    );
+
+    // A WebSocket upgrade that offers gzip is still upgraded.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = app
+        .url("/graphql")
+        .replacen("http://", "ws://", 1)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    request
+        .headers_mut()
+        .insert("accept-encoding", "gzip".parse().unwrap());
+    let (_ws, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the WebSocket opens");
+    assert_eq!(response.status(), 101);
+}
+
 backend_tests!(
+    responses_are_gzipped_for_clients_that_accept_it,
     a_get_request_cannot_run_a_mutation,
     a_get_request_runs_a_query,
     a_browser_gets_graphiql,
