@@ -96,11 +96,6 @@ fn find_url(s: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// The first paragraph of a review as plain text, at most `max_chars`
-/// characters long counting the `…` that marks a cut.
-///
-/// Markdown syntax is stripped (only text and code spans are kept; line
-
 /// Appends `s` to `out` with `&<>"'` escaped, safe in element content and
 /// in quoted attribute values.
 fn escape_into(out: &mut String, s: &str) {

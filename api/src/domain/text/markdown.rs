@@ -77,6 +77,11 @@ fn is_safe_destination(dest: &str) -> bool {
     }
 }
 
+/// The first paragraph of a review as plain text, at most `max_chars`
+/// characters long counting the `…` that marks a cut.
+///
+/// Markdown syntax is stripped (only text and code spans are kept; line
+/// breaks become spaces and whitespace runs collapse). If the text is too
 /// long it is cut at the last word boundary that leaves room for the `…`
 /// (or mid-word if a single word is too long), trailing punctuation and
 /// spaces are removed, and `…` is appended. A document without a paragraph

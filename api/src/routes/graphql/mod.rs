@@ -14,91 +14,24 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, ErrorExtensions, Request, Response, ServerError};
+use async_graphql::{BatchRequest, Request};
 use futures_util::StreamExt;
-use serde::Serialize;
 
 use super::AppState;
+mod answer;
+
+use self::answer::{Format, not_acceptable, refuse, refuse_after_start, write};
 use super::http_error;
 use crate::client_ip::ClientInfo;
 use crate::code::ErrorCode;
 use crate::config::Profile;
-use crate::error::{ApiError, Limit};
+use crate::error::ApiError;
 use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
 use crate::graphql::{AppSchema, cost};
 use crate::service::budget;
 use crate::service::token;
-
-/// The media type the GraphQL-over-HTTP spec recommends.
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-/// How a response is written, from the request's `Accept`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    /// `application/json`: 200 for every GraphQL result.
-    Json,
-    /// `application/graphql-response+json`: 4xx with no `data` for a
-    /// request that fails before it runs.
-    GraphqlResponse,
-}
-
-impl Format {
-    /// The best format the client accepts, or `None` when it accepts
-    /// neither. No `Accept`, `*/*` and `application/*` mean JSON.
-    fn negotiate(headers: &HeaderMap) -> Option<Self> {
-        let Some(accept) = headers.get(header::ACCEPT) else {
-            return Some(Self::Json);
-        };
-        let accept = accept.to_str().ok()?;
-        let mut best: Option<(f32, Self)> = None;
-        for range in accept.split(',') {
-            let mut parts = range.split(';');
-            let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let format = match mime.as_str() {
-                GRAPHQL_RESPONSE_JSON => Self::GraphqlResponse,
-                "application/json" | "*/*" | "application/*" => Self::Json,
-                _ => continue,
-            };
-            if q <= 0.0 {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                Some((best_q, best_format)) => {
-                    q > best_q
-                        || (q == best_q
-                            && format == Self::GraphqlResponse
-                            && best_format == Self::Json)
-                }
-            };
-            if better {
-                best = Some((q, format));
-            }
-        }
-        best.map(|(_, format)| format)
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::Json => "application/json; charset=utf-8",
-            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
-        }
-    }
-}
-
-fn not_acceptable() -> HttpResponse {
-    http_error(
-        StatusCode::NOT_ACCEPTABLE,
-        ErrorCode::NotAcceptable,
-        "Accept `application/graphql-response+json` or `application/json`.",
-    )
-}
 
 /// `POST /graphql` with `Content-Type: application/json`: one operation, or
 /// a batch (a JSON array).
@@ -434,148 +367,6 @@ fn measure(limits: &shape::Limits, requests: &mut [Request]) -> Result<(), ApiEr
         }
     }
     limits.check_shape(&total)
-}
-
-/// The body of a GraphQL response, without `data` when there is none to
-/// give (a request error under `application/graphql-response+json`).
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a async_graphql::Value>,
-    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
-    errors: &'a [ServerError],
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
-}
-
-fn body(format: Format, response: &Response, executed: bool) -> Body<'_> {
-    let data = match format {
-        Format::GraphqlResponse if !executed => None,
-        _ => Some(&response.data),
-    };
-    Body {
-        data,
-        errors: &response.errors,
-        extensions: &response.extensions,
-    }
-}
-
-/// Writes the responses, within the size cap, with the status the format
-/// calls for.
-fn write(
-    format: Format,
-    responses: &[Response],
-    flags: &[Executed],
-    is_batch: bool,
-    max_bytes: usize,
-) -> HttpResponse {
-    let bodies: Vec<Body<'_>> = responses
-        .iter()
-        .zip(flags)
-        .map(|(r, flag)| body(format, r, flag.get()))
-        .collect();
-    let json = if is_batch {
-        serde_json::to_vec(&bodies)
-    } else {
-        serde_json::to_vec(&bodies[0])
-    };
-    let json = match json {
-        Ok(json) => json,
-        Err(err) => {
-            return refuse_after_start(format, ApiError::internal(err), Default::default());
-        }
-    };
-    if json.len() > max_bytes {
-        // The work was done and charged: report it as the response would have.
-        let cost = responses
-            .first()
-            .and_then(|r| r.extensions.get("cost").cloned())
-            .unwrap_or_default();
-        return refuse_after_start(
-            format,
-            ApiError::LimitExceeded {
-                limit: Limit::ResponseBytes,
-                max: max_bytes as u64,
-                actual: json.len() as u64,
-            },
-            cost,
-        );
-    }
-    let errors: Vec<&ServerError> = responses.iter().flat_map(|r| &r.errors).collect();
-    let mut status = StatusCode::OK;
-    if !is_batch {
-        let executed = flags[0].get();
-        let only = |code: ErrorCode| {
-            !errors.is_empty() && errors.iter().all(|e| error_code(e) == Some(code.as_str()))
-        };
-        // Every error is the outage: the answer is as good as none, even if
-        // a nullable field came back null.
-        status = if only(ErrorCode::ServiceUnavailable) {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else if only(ErrorCode::Throttled) {
-            StatusCode::TOO_MANY_REQUESTS
-        } else if format == Format::GraphqlResponse && !executed && !errors.is_empty() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-    }
-    let mut builder = HttpResponse::build(status);
-    builder
-        .content_type(format.content_type())
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(retry) = errors.iter().filter_map(|e| retry_after(e)).max() {
-        builder.insert_header((header::RETRY_AFTER, retry.to_string()));
-    }
-    builder.body(json)
-}
-
-fn error_code(err: &ServerError) -> Option<&str> {
-    match err.extensions.as_ref()?.get("code")? {
-        async_graphql::Value::String(code) => Some(code.as_str()),
-        _ => None,
-    }
-}
-
-fn retry_after(err: &ServerError) -> Option<u64> {
-    match err.extensions.as_ref()?.get("retryAfterSeconds")? {
-        async_graphql::Value::Number(n) => n.as_u64(),
-        _ => None,
-    }
-}
-
-/// A request refused before it ran: 400 under
-/// `application/graphql-response+json`, 200 under `application/json`, as
-/// the spec asks; under either, 429 for `THROTTLED` and 503 for
-/// `SERVICE_UNAVAILABLE`, which are about the moment, not the request.
-fn refuse(format: Format, err: ApiError, cost: async_graphql::Value) -> HttpResponse {
-    write(
-        format,
-        &[answer(err, cost)],
-        &[Executed::default()],
-        false,
-        usize::MAX,
-    )
-}
-
-/// A request that failed once running (past its deadline, or with too
-/// large a response): 200 with `data: null`, whatever the format.
-fn refuse_after_start(format: Format, err: ApiError, cost: async_graphql::Value) -> HttpResponse {
-    let executed = Executed::default();
-    executed.mark();
-    write(format, &[answer(err, cost)], &[executed], false, usize::MAX)
-}
-
-/// An error about the whole request (no location in the document), with
-/// the client's `extensions.cost`.
-fn answer(err: ApiError, cost: async_graphql::Value) -> Response {
-    let mut error = err.extend().into_server_error(Default::default());
-    error.locations.clear();
-    let mut response = Response::from_errors(vec![error]);
-    if cost != async_graphql::Value::Null {
-        response.extensions.insert("cost".to_owned(), cost);
-    }
-    response
 }
 
 /// A graphql-ws connection for subscriptions: see [`super::ws`].
