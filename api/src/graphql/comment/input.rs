@@ -1,267 +1,17 @@
-//! `Comment`, the comment policy a form renders from, and `addComment`.
+//! The comment mutations' inputs, validated into domain types with every
+//! refused field reported at once, and their payloads.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use entity::enums::CommentStatus as DbCommentStatus;
-use entity::{comment, review};
+use async_graphql::{Enum, ID, InputObject, SimpleObject};
 
-use super::common::OrderDirection;
-use super::comparison::Comparison;
-use super::context::{count_mutation, db, load_list, load_one, request, services};
-use super::ids::{self, Kind};
-use super::live::announce;
-use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
-use super::pagination::{Connection, PageArgs, connection};
-use super::review::Review;
+use super::{Comment, CommentStatus};
 use crate::code::ErrorCode;
-use crate::domain;
-use crate::domain::text::plain_text_to_safe_html;
 use crate::domain::{
     AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::service::comment::{NewComment, Posting, Thread};
-use crate::service::events::{Change, CommentEvent};
-use crate::service::moderation::Policy;
-use crate::service::page::{Position, SortKey};
+use crate::graphql::ids::{self, Kind};
+use crate::service::comment::NewComment;
 use crate::service::{self};
-
-/// Where a comment stands in moderation.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "DbCommentStatus")]
-pub enum CommentStatus {
-    /// Awaiting a moderator; visible only to its author.
-    Pending,
-    /// Published.
-    Approved,
-    /// Judged spam; never shown.
-    Spam,
-    /// Deleted; never shown.
-    Trash,
-}
-
-/// A reader's comment on a review, or a reply to another comment. The
-/// author's email is never published.
-#[derive(Clone)]
-pub struct Comment(pub comment::Model);
-
-impl Comment {
-    pub fn position(m: &comment::Model) -> Position {
-        Position {
-            key: SortKey::Time(m.created_at),
-            id: m.id,
-        }
-    }
-}
-
-/// A reader's comment on a review, or a reply to another comment. The
-/// author's email is never published.
-#[Object]
-impl Comment {
-    /// The comment's global ID.
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::Comment, self.0.id)
-    }
-
-    /// The name the author signed with.
-    async fn author_name(&self) -> &str {
-        &self.0.author_name
-    }
-
-    /// The author's website, if they gave one.
-    async fn author_url(&self) -> Option<&str> {
-        self.0.author_url.as_deref()
-    }
-
-    /// The text as written: plain text with line breaks.
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
-
-    /// The text as safe HTML: escaped, paragraphs and line breaks kept, and
-    /// links marked `rel="nofollow ugc"`.
-    async fn body_html(&self) -> String {
-        plain_text_to_safe_html(&self.0.body)
-    }
-
-    /// Where the comment stands in moderation. Public lists hold only
-    /// `APPROVED` comments.
-    async fn status(&self) -> CommentStatus {
-        self.0.status.into()
-    }
-
-    /// When the comment was posted.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// When the comment last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-
-    /// The review commented on.
-    async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<Review>> {
-        Ok(load_one(ctx, ReviewById(self.0.review_id))
-            .await?
-            .map(Review))
-    }
-
-    /// The comment this one replies to, if any.
-    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Comment>> {
-        match self.0.parent_id {
-            Some(id) => Ok(load_one(ctx, CommentById(id)).await?.map(Comment)),
-            None => Ok(None),
-        }
-    }
-
-    /// Approved replies, oldest first unless `order` is `DESC`. At most 100
-    /// a page.
-    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, last)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn replies(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "OrderDirection::Asc")] order: OrderDirection,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> ApiResult<CommentConnection> {
-        comment_page(
-            ctx,
-            Thread::Replies,
-            order,
-            self.0.id,
-            PageArgs::new(first, after, last, before),
-        )
-        .await
-    }
-
-    /// The comparisons the comment draws to other films.
-    async fn comparisons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
-        let rows = load_list(ctx, ComparisonsOfComment(self.0.id)).await?;
-        Ok(rows.into_iter().map(Comparison).collect())
-    }
-}
-
-/// Extra fields of a list of comments.
-pub struct CommentListInfo(CommentCount);
-
-/// Fields of a list of comments.
-#[Object]
-impl CommentListInfo {
-    /// How many comments the list holds across all pages. Counted only when asked for.
-    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        Ok(load_one(ctx, self.0).await?.unwrap_or(0))
-    }
-}
-
-pub type CommentConnection = Connection<Comment, CommentListInfo>;
-
-/// A page of a review's (or a comment's) approved comments, through the
-/// request's loader.
-pub async fn comment_page(
-    ctx: &Context<'_>,
-    thread: Thread,
-    order: OrderDirection,
-    parent: i32,
-    args: PageArgs,
-) -> ApiResult<CommentConnection> {
-    let request = args.into_request()?;
-    let key = CommentPage {
-        thread,
-        order: order.into(),
-        parent,
-        request: request.clone(),
-    };
-    let page = load_one(ctx, key)
-        .await?
-        .unwrap_or_else(|| request.finish(Vec::new()));
-    Ok(connection(
-        page,
-        CommentListInfo(CommentCount { thread, parent }),
-        Comment::position,
-        Comment,
-    ))
-}
-
-/// A field of the comment form.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum CommentField {
-    /// `authorName`.
-    AuthorName,
-    /// `authorEmail`: never published.
-    AuthorEmail,
-    /// `authorUrl`.
-    AuthorUrl,
-    /// `body`.
-    Body,
-}
-
-/// The limits of the comment form, in UTF-8 bytes (WordPress's).
-#[derive(SimpleObject, Clone, Copy)]
-pub struct CommentLimits {
-    /// Longest `authorName`.
-    pub author_name_max_bytes: i32,
-    /// Longest `authorEmail`.
-    pub author_email_max_bytes: i32,
-    /// Longest `authorUrl`.
-    pub author_url_max_bytes: i32,
-    /// Longest `body`.
-    pub body_max_bytes: i32,
-}
-
-/// How a review's comment form behaves. A client can render the form from it.
-#[derive(SimpleObject, Clone)]
-pub struct CommentPolicy {
-    /// Whether new comments are accepted now.
-    pub open: bool,
-    /// When comments close by age, if they do.
-    pub closes_at: Option<DateTime<Utc>>,
-    /// Fields a comment must have.
-    pub required_fields: Vec<CommentField>,
-    /// Fields a comment may have.
-    pub optional_fields: Vec<CommentField>,
-    /// Whether the author's email is ever shown to the public. Always false.
-    pub email_published: bool,
-    /// The notice to show above the form.
-    pub notice: String,
-    /// Length limits.
-    pub limits: CommentLimits,
-    /// How deep replies may nest: 1 allows replies to top-level comments only.
-    pub max_reply_depth: i32,
-    /// Least seconds between two comments from one address or email.
-    pub flood_interval_seconds: u64,
-    /// Seconds after posting during which the author may edit or delete.
-    pub edit_window_seconds: u64,
-}
-
-impl CommentPolicy {
-    pub fn for_review(review: &review::Model, policy: &Policy) -> Self {
-        Self {
-            open: policy.is_open(review, chrono::Utc::now()),
-            closes_at: policy.closes_at(review),
-            required_fields: vec![
-                CommentField::AuthorName,
-                CommentField::AuthorEmail,
-                CommentField::Body,
-            ],
-            optional_fields: vec![CommentField::AuthorUrl],
-            email_published: false,
-            notice: "Your email address will not be published. Required fields are marked *".into(),
-            limits: CommentLimits {
-                author_name_max_bytes: domain::author_name::MAX_BYTES as i32,
-                author_email_max_bytes: domain::email::MAX_BYTES as i32,
-                author_url_max_bytes: domain::author_url::MAX_BYTES as i32,
-                body_max_bytes: domain::comment_body::MAX_BYTES as i32,
-            },
-            max_reply_depth: policy.max_depth,
-            flood_interval_seconds: policy.flood_interval.as_secs(),
-            edit_window_seconds: policy.edit_window.as_secs(),
-        }
-    }
-}
 
 /// A new comment.
 #[derive(InputObject)]
@@ -286,7 +36,7 @@ pub struct AddCommentInput {
 impl AddCommentInput {
     /// Validates every field, collecting every error so a form can show them
     /// all at once.
-    fn validate(self) -> Result<NewComment, Vec<FieldError>> {
+    pub(super) fn validate(self) -> Result<NewComment, Vec<FieldError>> {
         let mut errors = Vec::new();
         let review_id = keep(
             &mut errors,
@@ -526,7 +276,7 @@ pub struct AddCommentPayload {
 }
 
 impl AddCommentPayload {
-    fn refused(errors: Vec<CommentInputError>) -> Self {
+    pub(super) fn refused(errors: Vec<CommentInputError>) -> Self {
         Self {
             comment: None,
             status: None,
@@ -554,7 +304,7 @@ pub struct EditCommentInput {
 
 impl EditCommentInput {
     /// Validates the changes, collecting every refused field.
-    fn validate(&self) -> Result<service::comment::Edit, Vec<FieldError>> {
+    pub(super) fn validate(&self) -> Result<service::comment::Edit, Vec<FieldError>> {
         let mut errors = Vec::new();
         let body = keep(&mut errors, CommentBody::parse(&self.body));
         let author_name = keep(
@@ -609,7 +359,7 @@ pub struct DeleteCommentPayload {
     pub errors: Vec<CommentInputError>,
 }
 
-fn comment_id(id: &ID) -> Result<i32, Vec<CommentInputError>> {
+pub(super) fn comment_id(id: &ID) -> Result<i32, Vec<CommentInputError>> {
     ids::decode(id, Kind::Comment, "id").map_err(|_| {
         vec![
             FieldError::new(
@@ -624,142 +374,8 @@ fn comment_id(id: &ID) -> Result<i32, Vec<CommentInputError>> {
 
 /// The service's answer as payload errors, or as a top-level error when it
 /// is not the client's to fix.
-fn refusal(err: ApiError) -> ApiResult<Vec<CommentInputError>> {
+pub(super) fn refusal(err: ApiError) -> ApiResult<Vec<CommentInputError>> {
     CommentInputError::from_refusal(&err).ok_or(err)
-}
-
-/// Comment queries.
-#[derive(Default)]
-pub struct CommentQuery;
-
-#[Object]
-impl CommentQuery {
-    /// A comment by ID. Without `ownerToken`, only a published comment;
-    /// with the token `addComment` returned, the author's own comment in
-    /// any status (so an app can show "awaiting moderation").
-    async fn comment(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        owner_token: Option<String>,
-    ) -> ApiResult<Option<Comment>> {
-        let id = ids::decode(&id, Kind::Comment, "id")?;
-        let row = match owner_token {
-            Some(token) => service::comment::owned(db(ctx)?, id, &token).await?,
-            None => load_one(ctx, CommentById(id)).await?,
-        };
-        Ok(row.map(Comment))
-    }
-}
-
-#[derive(Default)]
-pub struct CommentMutation;
-
-/// Comment mutations.
-#[Object]
-impl CommentMutation {
-    /// Posts a reader's comment. It is published at once when the email
-    /// already has an approved comment; otherwise it waits for a moderator.
-    /// Invalid input comes back in `errors`, field by field.
-    async fn add_comment(
-        &self,
-        ctx: &Context<'_>,
-        input: AddCommentInput,
-    ) -> ApiResult<AddCommentPayload> {
-        count_mutation(ctx).await?;
-        let new = match input.validate() {
-            Ok(new) => new,
-            Err(errors) => {
-                return Ok(AddCommentPayload::refused(
-                    errors.into_iter().map(Into::into).collect(),
-                ));
-            }
-        };
-        let services = services(ctx)?;
-        let posting = Posting {
-            policy: &services.policy,
-            secret: &services.secret,
-            client: request(ctx)?.client.clone(),
-        };
-        match service::comment::post(db(ctx)?, posting, new).await {
-            Ok(posted) => {
-                if !posted.replayed {
-                    announce(ctx, CommentEvent::new(&posted.comment, Change::Created)).await;
-                }
-                Ok(AddCommentPayload {
-                    status: Some(posted.comment.status.into()),
-                    comment: Some(Comment(posted.comment)),
-                    replayed: posted.replayed,
-                    owner_token: Some(posted.owner_token),
-                    errors: Vec::new(),
-                })
-            }
-            Err(err) => Ok(AddCommentPayload::refused(refusal(err)?)),
-        }
-    }
-
-    /// Edits one's own comment, with the owner token, within the edit window
-    /// (`EDIT_WINDOW_EXPIRED` after it).
-    async fn edit_comment(
-        &self,
-        ctx: &Context<'_>,
-        input: EditCommentInput,
-    ) -> ApiResult<EditCommentPayload> {
-        count_mutation(ctx).await?;
-        let refused = |errors| {
-            Ok(EditCommentPayload {
-                comment: None,
-                errors,
-            })
-        };
-        let id = match comment_id(&input.id) {
-            Ok(id) => id,
-            Err(errors) => return refused(errors),
-        };
-        let edit = match input.validate() {
-            Ok(edit) => edit,
-            Err(errors) => return refused(errors.into_iter().map(Into::into).collect()),
-        };
-        let policy = &services(ctx)?.policy;
-        match service::comment::edit(db(ctx)?, policy, id, &input.owner_token, edit).await {
-            Ok(comment) => {
-                announce(ctx, CommentEvent::new(&comment, Change::Edited)).await;
-                Ok(EditCommentPayload {
-                    comment: Some(Comment(comment)),
-                    errors: Vec::new(),
-                })
-            }
-            Err(err) => refused(refusal(err)?),
-        }
-    }
-
-    /// Deletes one's own comment, with the owner token, within the edit
-    /// window (`EDIT_WINDOW_EXPIRED` after it).
-    async fn delete_comment(
-        &self,
-        ctx: &Context<'_>,
-        input: DeleteCommentInput,
-    ) -> ApiResult<DeleteCommentPayload> {
-        count_mutation(ctx).await?;
-        let refused = |errors| {
-            Ok(DeleteCommentPayload {
-                deleted_comment_id: None,
-                errors,
-            })
-        };
-        let id = match comment_id(&input.id) {
-            Ok(id) => id,
-            Err(errors) => return refused(errors),
-        };
-        let policy = &services(ctx)?.policy;
-        match service::comment::delete(db(ctx)?, policy, id, &input.owner_token).await {
-            Ok(_) => Ok(DeleteCommentPayload {
-                deleted_comment_id: Some(input.id),
-                errors: Vec::new(),
-            }),
-            Err(err) => refused(refusal(err)?),
-        }
-    }
 }
 
 #[cfg(test)]
