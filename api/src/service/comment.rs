@@ -86,11 +86,7 @@ pub async fn post(
     posting: Posting<'_>,
     new: NewComment,
 ) -> ApiResult<Posted> {
-    let Posting {
-        policy,
-        secret,
-        client,
-    } = posting;
+    let secret = posting.secret;
     let request_hash = new.request_hash();
     let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
     if let Some(key) = &key
@@ -101,12 +97,12 @@ pub async fn post(
 
     let attempt = store(
         db,
-        policy,
-        secret,
-        client,
-        new,
-        key.clone(),
-        request_hash.clone(),
+        posting,
+        Attempt {
+            new,
+            key: key.clone(),
+            request_hash: request_hash.clone(),
+        },
     )
     .await;
     match (attempt, &key) {
@@ -124,17 +120,30 @@ pub async fn post(
     }
 }
 
-/// Checks and stores a new comment in one transaction (see `post`).
-#[allow(clippy::too_many_arguments)]
-async fn store(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    secret: &Secret,
-    client: ClientInfo,
+/// One attempt at storing a comment: the comment, its idempotency key, and
+/// the hash of the input that a retry must match.
+struct Attempt {
     new: NewComment,
     key: Option<String>,
     request_hash: String,
+}
+
+/// Checks and stores a new comment in one transaction (see `post`).
+async fn store(
+    db: &DatabaseConnection,
+    posting: Posting<'_>,
+    attempt: Attempt,
 ) -> ApiResult<Posted> {
+    let Posting {
+        policy,
+        secret,
+        client,
+    } = posting;
+    let Attempt {
+        new,
+        key,
+        request_hash,
+    } = attempt;
     let txn = begin_write(db).await?;
     // Again inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes this
     // check and the insert below one step.
