@@ -374,6 +374,22 @@ impl TestApp {
             .await
     }
 
+    /// Posts a comment on the demo review as "Ada" from `email`, and returns
+    /// its global ID (the comment may be pending).
+    pub async fn post_comment(&self, email: &str, body: &str) -> String {
+        let data = self
+            .data(
+                "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } } }",
+                json!({ "i": { "reviewId": self.her_review_id().await, "authorName": "Ada",
+                                "authorEmail": email, "body": body } }),
+            )
+            .await;
+        data["addComment"]["comment"]["id"]
+            .as_str()
+            .expect("the comment is stored")
+            .to_owned()
+    }
+
     /// The global ID of the demo review.
     pub async fn her_review_id(&self) -> String {
         let data = self

@@ -9,20 +9,6 @@ const ADDED: &str =
     "subscription ($id: ID!) { commentAdded(reviewId: $id) { authorName body status } }";
 const QUEUE: &str = "subscription { moderationQueue { authorEmail comment { body status } } }";
 
-async fn post(app: &TestApp, email: &str, body: &str) -> String {
-    let data = app
-        .data(
-            "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } } }",
-            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
-                            "authorEmail": email, "body": body } }),
-        )
-        .await;
-    data["addComment"]["comment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn approve(app: &TestApp, token: &str, id: &str) {
     let body = app
         .gql_as(
@@ -44,7 +30,7 @@ async fn a_reader_sees_a_comment_the_moment_it_is_approved(backend: Backend) {
     let mut live =
         LiveSubscription::start(&app.address, ADDED, json!({ "id": review }), json!({})).await;
 
-    let id = post(&app, "ada@example.org", "Held at first.").await;
+    let id = app.post_comment("ada@example.org", "Held at first.").await;
     assert_eq!(live.next(1).await, None, "a held comment is not announced");
 
     approve(&app, &token, &id).await;
@@ -55,7 +41,8 @@ async fn a_reader_sees_a_comment_the_moment_it_is_approved(backend: Backend) {
     );
 
     // A known author's next comment is published, and announced, at once.
-    post(&app, "ada@example.org", "Straight through.").await;
+    app.post_comment("ada@example.org", "Straight through.")
+        .await;
     let message = live.next(5).await.expect("the second comment arrives");
     assert_eq!(
         message["payload"]["data"]["commentAdded"]["body"],
@@ -70,7 +57,7 @@ async fn a_moderator_watches_the_queue_live(backend: Backend) {
     let init = json!({ "authorization": format!("Bearer {token}") });
     let mut live = LiveSubscription::start(&app.address, QUEUE, json!({}), init).await;
 
-    post(&app, "ada@example.org", "Queue me.").await;
+    app.post_comment("ada@example.org", "Queue me.").await;
 
     let message = live.next(5).await.expect("the held comment arrives");
     assert_eq!(

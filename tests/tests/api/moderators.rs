@@ -18,20 +18,6 @@ const BULK: &str = r#"mutation ($ids: [ID!]!, $status: ModerationStatus!) {
   moderateComments(input: { ids: $ids, status: $status }) { comments { previousStatus comment { comment { status } } } }
 }"#;
 
-async fn post(app: &TestApp, email: &str, body: &str) -> String {
-    let data = app
-        .data(
-            "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } } }",
-            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
-                            "authorEmail": email, "body": body } }),
-        )
-        .await;
-    data["addComment"]["comment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn public_bodies(app: &TestApp) -> Vec<String> {
     let data = app
         .data(
@@ -49,7 +35,9 @@ async fn public_bodies(app: &TestApp) -> Vec<String> {
 
 async fn a_moderator_sees_the_queue_with_emails_and_approves_with_an_audit_trail(backend: Backend) {
     let app = spawn_app(backend).await;
-    let id = post(&app, "ada@example.org", "Please approve me.").await;
+    let id = app
+        .post_comment("ada@example.org", "Please approve me.")
+        .await;
     let token = app.staff_token(Role::Moderator, "Molly Moderator").await;
 
     let queue = app.gql_as(&token, QUEUE, json!({})).await;
@@ -80,8 +68,8 @@ async fn a_moderator_sees_the_queue_with_emails_and_approves_with_an_audit_trail
 
 async fn bulk_moderation_changes_all_or_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let a = post(&app, "a@example.org", "Spam one").await;
-    let b = post(&app, "b@example.org", "Spam two").await;
+    let a = app.post_comment("a@example.org", "Spam one").await;
+    let b = app.post_comment("b@example.org", "Spam two").await;
     let token = app.staff_token(Role::Editor, "Eddie Editor").await;
 
     let missing = marquee_tests::marquee::graphql::ids::encode(
@@ -120,7 +108,7 @@ async fn bulk_moderation_changes_all_or_nothing(backend: Backend) {
 
 async fn readers_cannot_moderate_or_see_the_queue(backend: Backend) {
     let app = spawn_app(backend).await;
-    let id = post(&app, "ada@example.org", "Hello").await;
+    let id = app.post_comment("ada@example.org", "Hello").await;
     let queue = app.gql(QUEUE, json!({})).await;
     assert_eq!(error_codes(&queue), vec!["UNAUTHENTICATED"]);
     assert!(!queue.to_string().contains("ada@example.org"));
@@ -172,7 +160,10 @@ async fn the_queue_costs_the_same_statements_whatever_its_page_size(backend: Bac
     let app = spawn_app(backend).await;
     let mut ids = Vec::new();
     for n in 0..12 {
-        ids.push(post(&app, &format!("r{n}@example.org"), &format!("Comment {n}")).await);
+        ids.push(
+            app.post_comment(&format!("r{n}@example.org"), &format!("Comment {n}"))
+                .await,
+        );
     }
     let token = app.staff_token(Role::Moderator, "Molly").await;
     // Give every comment a history: to spam and back.

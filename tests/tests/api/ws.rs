@@ -164,20 +164,6 @@ async fn assert_open(ws: &mut Ws) {
     assert_eq!(recv(ws).await, json!({ "type": "pong" }));
 }
 
-async fn post_comment(app: &TestApp, body: &str) -> String {
-    let data = app
-        .data(
-            "mutation ($i: AddCommentInput!) { addComment(input: $i) { comment { id } } }",
-            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
-                            "authorEmail": "ada@example.org", "body": body } }),
-        )
-        .await;
-    data["addComment"]["comment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn approve(app: &TestApp, id: &str) {
     let token = app.staff_token(Role::Moderator, "Molly").await;
     let body = app
@@ -452,7 +438,7 @@ async fn a_subscriber_receives_next_until_it_completes(backend: Backend) {
     init(&mut ws, json!({})).await;
     subscribe_to_her_review(&app, &mut ws, "live").await;
 
-    let id = post_comment(&app, "Held at first.").await;
+    let id = app.post_comment("ada@example.org", "Held at first.").await;
     approve(&app, &id).await;
     let message = recv(&mut ws).await;
     assert_eq!(message["type"], "next", "{message}");
@@ -466,7 +452,8 @@ async fn a_subscriber_receives_next_until_it_completes(backend: Backend) {
     // comment (from a now-known author) is published at once.
     send(&mut ws, json!({ "id": "live", "type": "complete" })).await;
     assert_open(&mut ws).await;
-    post_comment(&app, "Straight through.").await;
+    app.post_comment("ada@example.org", "Straight through.")
+        .await;
     assert_eq!(
         recv_within(&mut ws, Duration::from_millis(1500)).await,
         None
@@ -513,7 +500,9 @@ async fn the_legacy_graphql_ws_protocol_still_works(backend: Backend) {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let id = post_comment(&app, "Old clients too.").await;
+    let id = app
+        .post_comment("ada@example.org", "Old clients too.")
+        .await;
     approve(&app, &id).await;
     let message = recv(&mut ws).await;
     assert_eq!(message["type"], "data", "{message}");
