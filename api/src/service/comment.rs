@@ -283,6 +283,7 @@ async fn store(
 }
 
 /// The comment `token` opens: its author's, in any status but deleted.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn owned(
     db: &impl ConnectionTrait,
     id: i32,
@@ -388,6 +389,7 @@ pub async fn delete(
 
 /// Comments awaiting (or past) moderation, newest first: those with one of
 /// `statuses`, on `review_id` if given.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn queue(
     db: &impl ConnectionTrait,
     statuses: &[CommentStatus],
@@ -406,6 +408,7 @@ pub async fn queue(
 }
 
 /// How many comments `queue` pages through.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn queue_count(
     db: &impl ConnectionTrait,
     statuses: &[CommentStatus],
@@ -428,6 +431,7 @@ fn queue_select(
 }
 
 /// Comments by id, whatever their status: for moderators only.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn any_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -500,6 +504,7 @@ pub async fn moderate(
 }
 
 /// The moderation history of each comment, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn history(
     db: &impl ConnectionTrait,
     comment_ids: &[i32],
@@ -566,6 +571,7 @@ fn replay(
 }
 
 /// Approved comments by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn approved_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -598,6 +604,7 @@ impl Thread {
 
 /// For each review (or parent comment), a page of its approved comments,
 /// oldest first (`Direction::Asc`) or newest first. One statement for all.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn pages(
     db: &impl ConnectionTrait,
     thread: Thread,
@@ -630,6 +637,7 @@ pub async fn pages(
 
 /// For each review (or parent comment), how many approved comments `pages`
 /// would list. `Thread::Flat` gives a review's "N thoughts on" figure.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn counts(
     db: &impl ConnectionTrait,
     thread: Thread,

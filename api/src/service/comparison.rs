@@ -18,6 +18,7 @@ fn ordered() -> sea_orm::Select<comparison::Entity> {
 }
 
 /// The comparisons each review draws, in order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_reviews(
     db: &impl ConnectionTrait,
     review_ids: &[i32],
@@ -30,6 +31,7 @@ pub async fn by_reviews(
 }
 
 /// The comparisons each comment draws, in order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_comments(
     db: &impl ConnectionTrait,
     comment_ids: &[i32],
@@ -61,6 +63,7 @@ fn public() -> Condition {
 }
 
 /// For each film, the public comparisons that point at it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn to_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],
@@ -74,6 +77,7 @@ pub async fn to_films(
 }
 
 /// Public comparisons by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],

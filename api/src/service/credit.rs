@@ -7,6 +7,7 @@ use entity::credit;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// Credits of many films, each film's by role and billing order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],
@@ -21,6 +22,7 @@ pub async fn by_films(
 }
 
 /// Credits of many people.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_people(
     db: &impl ConnectionTrait,
     person_ids: &[i32],
@@ -35,6 +37,7 @@ pub async fn by_people(
 }
 
 /// Credits by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],

@@ -12,6 +12,7 @@ use super::group_by;
 use super::page::{Direction, Page, PageRequest, paginate};
 use crate::domain::text::normalize_name;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -23,6 +24,7 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|f| (f.id, f)).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<film::Model>, DbErr> {
     film::Entity::find()
         .filter(film::Column::Slug.eq(slug))
@@ -40,6 +42,7 @@ fn listing(search: Option<&str>) -> Select<film::Entity> {
 }
 
 /// A page of films, sorted by title.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     search: Option<&str>,
@@ -56,11 +59,13 @@ pub async fn list(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u64, DbErr> {
     listing(search).count(db).await
 }
 
 /// Filming locations of many films, each film's in order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn locations_by_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],

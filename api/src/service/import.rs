@@ -325,6 +325,7 @@ pub async fn import(
 }
 
 /// Loads the demo content when the database holds no films yet.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_demo_if_empty(
     db: &DatabaseConnection,
 ) -> Result<Option<ImportReport>, ImportError> {

@@ -42,6 +42,7 @@ pub(crate) fn group_by<T, K: Hash + Eq>(rows: Vec<T>, key: impl Fn(&T) -> K) -> 
 /// `BEGIN` (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
 /// timeout instead of failing with "database is locked" when a read lock
 /// cannot be upgraded. PostgreSQL ignores the mode.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_write(
     db: &sea_orm::DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {

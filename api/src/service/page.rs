@@ -152,6 +152,7 @@ pub fn past(sort: SimpleExpr, id: SimpleExpr, bound: &Position, scan: Direction)
 }
 
 /// Runs a keyset-paged select on one entity, ordered by `(sort, id)`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn paginate<E, C>(
     db: &impl sea_orm::ConnectionTrait,
     select: Select<E>,
@@ -194,6 +195,7 @@ pub struct Window<'a> {
 /// Pages of many parents in one statement: rows are numbered within each
 /// partition with `ROW_NUMBER()` and cut at the page size, so a list of N
 /// parents costs one query, not N. `from_where` appends `FROM … WHERE …`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn windowed<M: FromQueryResult>(
     db: &impl ConnectionTrait,
     window: Window<'_>,

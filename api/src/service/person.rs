@@ -19,6 +19,7 @@ pub enum PersonRef {
     Name(String),
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -30,6 +31,7 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
@@ -50,6 +52,7 @@ fn listing(search: Option<&str>) -> Select<person::Entity> {
 }
 
 /// A page of people, sorted by name.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     search: Option<&str>,
@@ -66,6 +69,7 @@ pub async fn list(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(db: &impl ConnectionTrait, search: Option<&str>) -> Result<u64, DbErr> {
     listing(search).count(db).await
 }

@@ -157,6 +157,7 @@ fn filtered(filter: &ReviewFilter) -> Select<review::Entity> {
 }
 
 /// A page of public reviews matching `filter`, by publication date.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &ReviewFilter,
@@ -175,11 +176,13 @@ pub async fn list(
 }
 
 /// How many public reviews match `filter`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(db: &impl ConnectionTrait, filter: &ReviewFilter) -> Result<u64, DbErr> {
     filtered(filter).count(db).await
 }
 
 /// Public reviews by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -191,6 +194,7 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
@@ -199,6 +203,7 @@ pub async fn by_slug(
 }
 
 /// Public reviews of many films, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],
@@ -214,6 +219,7 @@ pub async fn by_films(
 
 /// For each person, a page of public reviews of the films they are credited
 /// on (with `role`, or any role), newest first. One statement for all.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn pages_for_people(
     db: &impl ConnectionTrait,
     person_ids: &[i32],
@@ -234,6 +240,7 @@ pub async fn pages_for_people(
 }
 
 /// For each person, how many public reviews `pages_for_people` would list.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn counts_for_people(
     db: &impl ConnectionTrait,
     person_ids: &[i32],

@@ -13,6 +13,7 @@ use super::sql::Sql;
 /// Counts a hit on `key`. Allowed while the window holds at most `limit`
 /// hits; otherwise returns how many seconds remain until the window ends.
 /// One atomic upsert, so concurrent requests on any replica count exactly.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn hit(
     db: &impl ConnectionTrait,
     key: &str,

@@ -18,6 +18,7 @@ use super::secret::token_hash;
 pub const PREFIX: &str = "mq_";
 
 /// Creates a token; the secret is returned once and never stored.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &impl ConnectionTrait,
     name: &str,
@@ -41,6 +42,7 @@ pub async fn create(
 }
 
 /// Revokes a token by id; false when there is no such live token.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     let result = api_token::Entity::update_many()
         .col_expr(
@@ -55,6 +57,7 @@ pub async fn revoke(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
 }
 
 /// Every token, live and revoked.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, DbErr> {
     api_token::Entity::find()
         .order_by_asc(api_token::Column::Id)
@@ -63,6 +66,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, Db
 }
 
 /// The live token `secret` names, if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     secret: &str,
