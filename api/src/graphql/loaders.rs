@@ -103,7 +103,7 @@ by_id_loader!(
 );
 by_id_loader!(
     /// A comment's moderation history, oldest first.
-    HistoryOfComment => Vec<entity::moderation_event::Model>, service::comment::history
+    HistoryOfComment => Vec<entity::moderation_event::Model>, service::moderation::history
 );
 by_id_loader!(
     /// A film's filming locations.

@@ -14,8 +14,8 @@ use super::loaders::HistoryOfComment;
 use super::pagination::{Connection, PageArgs, connection};
 use crate::error::{ApiError, ApiResult};
 use crate::service;
-use crate::service::comment::Moderated;
 use crate::service::events::{Change, CommentEvent};
+use crate::service::moderation::Moderated;
 
 /// Most comments one `moderateComments` call changes.
 const MAX_BULK: usize = 100;
@@ -96,7 +96,7 @@ pub struct QueueInfo {
 impl QueueInfo {
     /// How many comments the queue holds across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        Ok(service::comment::queue_count(db(ctx)?, &self.statuses, self.review_id).await?)
+        Ok(service::moderation::queue_count(db(ctx)?, &self.statuses, self.review_id).await?)
     }
 }
 
@@ -129,7 +129,7 @@ impl ModerationQuery {
             .map(|id| ids::decode(&id, Kind::Review, "reviewId"))
             .transpose()?;
         let statuses: Vec<DbCommentStatus> = status.into_iter().map(Into::into).collect();
-        let page = service::comment::queue(db(ctx)?, &statuses, review_id, &request).await?;
+        let page = service::moderation::queue(db(ctx)?, &statuses, review_id, &request).await?;
         Ok(connection(
             page,
             QueueInfo {
@@ -237,7 +237,7 @@ impl ModerationMutation {
         count_mutation(ctx).await?;
         let id = ids::decode(&input.id, Kind::Comment, "id")?;
         let mut changed =
-            service::comment::moderate(db(ctx)?, actor, &[id], input.status.into()).await?;
+            service::moderation::moderate(db(ctx)?, actor, &[id], input.status.into()).await?;
         announce_all(ctx, &changed).await;
         changed
             .pop()
@@ -265,7 +265,7 @@ impl ModerationMutation {
             .map(|id| ids::decode(id, Kind::Comment, "ids"))
             .collect::<Result<Vec<_>, _>>()?;
         let changed =
-            service::comment::moderate(db(ctx)?, actor, &ids, input.status.into()).await?;
+            service::moderation::moderate(db(ctx)?, actor, &ids, input.status.into()).await?;
         announce_all(ctx, &changed).await;
         Ok(ModerateCommentsPayload {
             comments: changed.into_iter().map(Into::into).collect(),

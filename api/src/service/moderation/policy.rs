@@ -1,5 +1,6 @@
 //! The comment moderation policy, with WordPress's defaults: which comments
-//! are held, which are spam, and when comments close.
+//! are held, which are spam, and when comments close. Pure rules: no
+//! database.
 
 use std::time::Duration;
 
