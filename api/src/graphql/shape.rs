@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
 use crate::error::{ApiError, Limit};
 
@@ -289,6 +289,24 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// The type of the operation a request runs: the one named
+/// `operation_name`, or the document's only operation. None when that is
+/// ambiguous or missing, which execution refuses without running anything.
+pub fn operation_type(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
+    let mut operations = doc.operations.iter();
+    let (_, operation) = match operation_name {
+        Some(name) => operations.find(|(n, _)| n.map(|n| n.as_str()) == Some(name))?,
+        None => match (operations.next(), operations.next()) {
+            (Some(only), None) => only,
+            _ => return None,
+        },
+    };
+    Some(operation.node.ty)
+}
+
 /// The limits a request is held to before it is validated or run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -410,6 +428,22 @@ mod tests {
         assert_eq!(s.introspection_depth, 2);
         // A field called `fields` outside introspection is not counted.
         assert_eq!(shape("{ fields { fields { x } } }").introspection_depth, 0);
+    }
+
+    #[test]
+    fn the_operation_run_is_the_named_one_or_the_only_one() {
+        let doc = parse_query("query A { x } mutation B { y }").unwrap();
+        assert_eq!(
+            operation_type(&doc, Some("B")),
+            Some(OperationType::Mutation)
+        );
+        assert_eq!(operation_type(&doc, Some("C")), None);
+        assert_eq!(operation_type(&doc, None), None);
+        let doc = parse_query("subscription { x }").unwrap();
+        assert_eq!(
+            operation_type(&doc, None),
+            Some(OperationType::Subscription)
+        );
     }
 
     #[test]

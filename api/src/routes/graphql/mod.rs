@@ -253,16 +253,9 @@ enum Method {
 fn refuse_non_query_over_get(request: &mut Request) -> Option<HttpResponse> {
     let name = request.operation_name.clone();
     let doc = request.parsed_query().ok()?;
-    let op = match &name {
-        Some(name) => doc
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
-        None => doc.operations.iter().next(),
-    };
-    let (_, op) = op?;
-    if op.node.ty == OperationType::Query {
-        return None;
+    match shape::operation_type(doc, name.as_deref())? {
+        OperationType::Query => return None,
+        OperationType::Mutation | OperationType::Subscription => {}
     }
     let mut response = http_error(
         StatusCode::METHOD_NOT_ALLOWED,

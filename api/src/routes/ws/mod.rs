@@ -546,24 +546,11 @@ fn only_subscriptions(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Result<(), Value> {
-    let operation = match operation_name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name)),
-        None => {
-            let mut operations = document.operations.iter();
-            match (operations.next(), operations.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
-        }
-    };
-    match operation {
-        Some((_, op)) if op.node.ty != OperationType::Subscription => {
+    match shape::operation_type(document, operation_name) {
+        Some(OperationType::Query | OperationType::Mutation) => {
             Err(error_list(NOT_SUBSCRIPTION, ErrorCode::OperationNotAllowed))
         }
-        _ => Ok(()),
+        Some(OperationType::Subscription) | None => Ok(()),
     }
 }
 
