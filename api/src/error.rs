@@ -161,6 +161,14 @@ impl ApiError {
         }
     }
 
+    /// The error as one about the whole request, outside any resolver: it
+    /// points at no place in the document.
+    pub fn into_request_error(self) -> async_graphql::ServerError {
+        let mut error = self.extend().into_server_error(Default::default());
+        error.locations.clear();
+        error
+    }
+
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(Arc::new(err.into()))
     }

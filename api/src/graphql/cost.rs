@@ -16,9 +16,7 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensions, Pos, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
-};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
 use super::context::{RequestData, Viewer};
 use crate::code::ErrorCode;
@@ -156,13 +154,9 @@ impl Extension for CostExtension {
                 *self.held() = Some(reservation);
                 Ok(result)
             }
-            Err(retry_after_secs) => {
-                let mut error = ApiError::Throttled { retry_after_secs }
-                    .extend()
-                    .into_server_error(Pos::default());
-                error.locations.clear();
-                Err(vec![error])
-            }
+            Err(retry_after_secs) => Err(vec![
+                ApiError::Throttled { retry_after_secs }.into_request_error(),
+            ]),
         }
     }
 }

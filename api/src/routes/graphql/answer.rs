@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use async_graphql::{ErrorExtensions, Response, ServerError};
+use async_graphql::{Response, ServerError};
 use serde::Serialize;
 
 use super::super::http_error;
@@ -218,9 +218,7 @@ pub(super) fn refuse_after_start(
 /// An error about the whole request (no location in the document), with
 /// the client's `extensions.cost`.
 pub(super) fn answer(err: ApiError, cost: async_graphql::Value) -> Response {
-    let mut error = err.extend().into_server_error(Default::default());
-    error.locations.clear();
-    let mut response = Response::from_errors(vec![error]);
+    let mut response = Response::from_errors(vec![err.into_request_error()]);
     if cost != async_graphql::Value::Null {
         response.extensions.insert("cost".to_owned(), cost);
     }

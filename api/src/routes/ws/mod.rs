@@ -29,7 +29,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{ErrorExtensions, Request, Response, Variables};
+use async_graphql::{Request, Response, Variables};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde_json::{Value, json};
@@ -524,11 +524,7 @@ fn checked_subscription(
     query: &str,
     operation_name: Option<&str>,
 ) -> Result<ExecutableDocument, Value> {
-    let refused = |err: ApiError| {
-        let mut error = err.extend().into_server_error(Default::default());
-        error.locations.clear();
-        json!([error])
-    };
+    let refused = |err: ApiError| json!([err.into_request_error()]);
     limits.check_text(query, 0).map_err(refused)?;
     let document = async_graphql::parser::parse_query(query)
         .map_err(|err| error_list(&err.to_string(), ErrorCode::GraphqlParseFailed))?;
