@@ -23,6 +23,16 @@ pub enum Viewer {
     Staff(entity::api_token::Model),
 }
 
+impl Viewer {
+    /// The staff token's id, for a staff member.
+    pub fn token_id(&self) -> Option<i32> {
+        match self {
+            Self::Staff(token) => Some(token.id),
+            Self::Anonymous => None,
+        }
+    }
+}
+
 /// Set once a request gets as far as execution (by the `ErrorCodes`
 /// extension), so the HTTP layer can tell a request error (refused before
 /// it ran: parsing, validation, limits) from a response with field errors.

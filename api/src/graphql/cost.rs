@@ -10,6 +10,7 @@
 //! A request whose requested cost does not fit is refused with `THROTTLED`
 //! and `retryAfterSeconds` before it runs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::extensions::{
@@ -18,8 +19,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
 
-use super::context::{RequestData, Viewer};
-use crate::code::ErrorCode;
+use super::context::RequestData;
 use crate::error::ApiError;
 use crate::service::budget::{self, Budgets, Reservation, Status};
 
@@ -42,17 +42,19 @@ struct CostExtension {
     key: OnceLock<String>,
     /// The validated request's cost, held until it is settled.
     reservation: Mutex<Option<Reservation>>,
+    /// Whether the request was refused for want of budget (then it costs
+    /// nothing).
+    throttled: AtomicBool,
 }
 
 /// The budget a request draws on: its staff token's, or its client
 /// address's.
 fn budget_key(ctx: &ExtensionContext<'_>) -> Option<String> {
     let request = ctx.data_opt::<RequestData>()?;
-    let token = match &request.viewer {
-        Viewer::Staff(token) => Some(token.id),
-        Viewer::Anonymous => None,
-    };
-    Some(budget::key(token, request.client.ip_hash.as_deref()))
+    Some(budget::key(
+        request.viewer.token_id(),
+        request.client.ip_hash.as_deref(),
+    ))
 }
 
 /// The number of fields a response holds, lists counted item by item.
@@ -105,14 +107,10 @@ impl Extension for CostExtension {
         let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return response;
         };
-        let throttled = response.errors.iter().any(|e| {
-            e.extensions.as_ref().and_then(|x| x.get("code"))
-                == Some(&Value::from(ErrorCode::Throttled.as_str()))
-        });
         let reservation = self.held().take();
         let requested = reservation.as_ref().map_or(0, Reservation::points);
         let (actual, status) = match reservation {
-            _ if throttled => (0, budgets.status(key)),
+            _ if self.throttled.load(Ordering::Relaxed) => (0, budgets.status(key)),
             Some(reservation) => {
                 let actual = fields_in(&response.data).max(1);
                 (actual, reservation.settle(actual))
@@ -154,9 +152,12 @@ impl Extension for CostExtension {
                 *self.held() = Some(reservation);
                 Ok(result)
             }
-            Err(retry_after_secs) => Err(vec![
-                ApiError::Throttled { retry_after_secs }.into_request_error(),
-            ]),
+            Err(retry_after_secs) => {
+                self.throttled.store(true, Ordering::Relaxed);
+                Err(vec![
+                    ApiError::Throttled { retry_after_secs }.into_request_error(),
+                ])
+            }
         }
     }
 }

@@ -62,8 +62,6 @@ struct Entry {
     /// Held for queries running now (their requested cost), until they
     /// settle at what they actually cost. Never flushed.
     reserved: f64,
-    /// When this replica last charged it.
-    used_ms: i64,
 }
 
 impl Entry {
@@ -126,11 +124,6 @@ impl Budgets {
         budgets
     }
 
-    /// The budget every client gets.
-    pub fn config(&self) -> BudgetConfig {
-        self.inner.config
-    }
-
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
         // A panic while holding the lock cannot leave an entry half-written
         // (every update is a single assignment), so a poisoned map is fine.
@@ -151,16 +144,13 @@ impl Budgets {
     pub fn reserve(&self, key: &str, requested: u64) -> Result<Reservation, u64> {
         let BudgetConfig { max, restore_rate } = self.inner.config;
         let requested = (requested as f64).min(max);
-        let now = now_ms();
         let mut entries = self.entries();
         let entry = entries.entry(key.to_owned()).or_default();
-        let spent = entry.spent(now, restore_rate);
+        let spent = entry.spent(now_ms(), restore_rate);
         if spent + requested > max {
-            let seconds = ((spent + requested - max) / restore_rate).ceil().max(1.0);
-            return Err(seconds as u64);
+            return Err(seconds_to_drain(spent + requested - max, restore_rate));
         }
         entry.reserved += requested;
-        entry.used_ms = now;
         Ok(Reservation {
             budgets: self.clone(),
             key: key.to_owned(),
@@ -174,7 +164,7 @@ impl Budgets {
     pub fn exhausted(&self, key: &str) -> Option<u64> {
         let BudgetConfig { max, restore_rate } = self.inner.config;
         let spent = self.spent(key);
-        (spent >= max).then(|| ((spent - max) / restore_rate).ceil().max(1.0) as u64)
+        (spent >= max).then(|| seconds_to_drain(spent - max, restore_rate))
     }
 
     fn spent(&self, key: &str) -> f64 {
@@ -207,7 +197,6 @@ impl Budgets {
         let entry = entries.entry(key.to_owned()).or_default();
         entry.reserved = (entry.reserved - held).max(0.0);
         entry.pending += points;
-        entry.used_ms = now_ms();
     }
 
     /// Adds this replica's spending to the shared table and learns every
@@ -263,6 +252,11 @@ impl Budgets {
         }
         Ok(())
     }
+}
+
+/// Whole seconds (at least one) for `excess` points to drain at `rate`.
+fn seconds_to_drain(excess: f64, rate: f64) -> u64 {
+    (excess / rate).ceil().max(1.0) as u64
 }
 
 /// A client's points held for a running query. Settle it with what the
@@ -367,7 +361,6 @@ mod tests {
             pending: 5.0,
             in_flight: 10.0,
             reserved: 0.0,
-            used_ms: 0,
         };
         assert_eq!(e.spent(0, 100.0), 1015.0);
         assert_eq!(e.spent(2_000, 100.0), 815.0);

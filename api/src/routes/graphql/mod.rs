@@ -280,11 +280,7 @@ async fn run(
 ) -> HttpResponse {
     let is_batch = method == Method::PostBatch;
     let client = client_info(req, state);
-    let token = match viewer {
-        Viewer::Staff(token) => Some(token.id),
-        Viewer::Anonymous => None,
-    };
-    let key = budget::key(token, client.ip_hash.as_deref());
+    let key = budget::key(viewer.token_id(), client.ip_hash.as_deref());
     let cost = |requested: u64, actual: u64| {
         let status = if actual > 0 {
             state.budgets.charge(&key, actual)
