@@ -390,6 +390,21 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Approves a pending comment as the staff member holding `token`.
+    pub async fn approve(&self, token: &str, comment_id: &str) {
+        let body = self
+            .gql_as(
+                token,
+                "mutation ($id: ID!) { moderateComment(input: { id: $id, status: APPROVED }) { previousStatus } }",
+                json!({ "id": comment_id }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["moderateComment"]["previousStatus"], "PENDING",
+            "{body}"
+        );
+    }
+
     /// The global ID of the demo review.
     pub async fn her_review_id(&self) -> String {
         let data = self

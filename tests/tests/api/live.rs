@@ -2,26 +2,12 @@
 //! published; moderators watch the queue.
 
 use entity::enums::Role;
-use marquee_tests::{Backend, LiveSubscription, TestApp, backend_tests, spawn_app};
+use marquee_tests::{Backend, LiveSubscription, backend_tests, spawn_app};
 use serde_json::{Value, json};
 
 const ADDED: &str =
     "subscription ($id: ID!) { commentAdded(reviewId: $id) { authorName body status } }";
 const QUEUE: &str = "subscription { moderationQueue { authorEmail comment { body status } } }";
-
-async fn approve(app: &TestApp, token: &str, id: &str) {
-    let body = app
-        .gql_as(
-            token,
-            "mutation ($id: ID!) { moderateComment(input: { id: $id, status: APPROVED }) { previousStatus } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["moderateComment"]["previousStatus"], "PENDING",
-        "{body}"
-    );
-}
 
 async fn a_reader_sees_a_comment_the_moment_it_is_approved(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -33,7 +19,7 @@ async fn a_reader_sees_a_comment_the_moment_it_is_approved(backend: Backend) {
     let id = app.post_comment("ada@example.org", "Held at first.").await;
     assert_eq!(live.next(1).await, None, "a held comment is not announced");
 
-    approve(&app, &token, &id).await;
+    app.approve(&token, &id).await;
     let message = live.next(5).await.expect("the approved comment arrives");
     assert_eq!(
         message["payload"]["data"]["commentAdded"],

@@ -145,38 +145,13 @@ async fn subscribe_to_her_review(app: &TestApp, ws: &mut Ws, id: &str) {
 /// The `extensions.code` of each error in an `error` message's payload.
 fn error_codes(message: &Value) -> Vec<String> {
     assert_eq!(message["type"], "error", "{message}");
-    message["payload"]
-        .as_array()
-        .unwrap_or_else(|| panic!("an errors array: {message}"))
-        .iter()
-        .map(|e| {
-            e["extensions"]["code"]
-                .as_str()
-                .unwrap_or("<none>")
-                .to_owned()
-        })
-        .collect()
+    marquee_tests::error_codes(&json!({ "errors": message["payload"] }))
 }
 
 /// Answers `ping` with `pong`: the socket is open and listening.
 async fn assert_open(ws: &mut Ws) {
     send(ws, json!({ "type": "ping" })).await;
     assert_eq!(recv(ws).await, json!({ "type": "pong" }));
-}
-
-async fn approve(app: &TestApp, id: &str) {
-    let token = app.staff_token(Role::Moderator, "Molly").await;
-    let body = app
-        .gql_as(
-            &token,
-            "mutation ($id: ID!) { moderateComment(input: { id: $id, status: APPROVED }) { previousStatus } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["moderateComment"]["previousStatus"], "PENDING",
-        "{body}"
-    );
 }
 
 async fn comment_rows(app: &TestApp) -> u64 {
@@ -439,7 +414,8 @@ async fn a_subscriber_receives_next_until_it_completes(backend: Backend) {
     subscribe_to_her_review(&app, &mut ws, "live").await;
 
     let id = app.post_comment("ada@example.org", "Held at first.").await;
-    approve(&app, &id).await;
+    let moderator = app.staff_token(Role::Moderator, "Molly").await;
+    app.approve(&moderator, &id).await;
     let message = recv(&mut ws).await;
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(message["id"], "live");
@@ -503,7 +479,8 @@ async fn the_legacy_graphql_ws_protocol_still_works(backend: Backend) {
     let id = app
         .post_comment("ada@example.org", "Old clients too.")
         .await;
-    approve(&app, &id).await;
+    let moderator = app.staff_token(Role::Moderator, "Molly").await;
+    app.approve(&moderator, &id).await;
     let message = recv(&mut ws).await;
     assert_eq!(message["type"], "data", "{message}");
     assert_eq!(
