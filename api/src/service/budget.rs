@@ -19,9 +19,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entity::cost_budget;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
-
-use super::sql::Sql;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryTrait, Statement,
+};
 
 /// How often each replica adds its spending to the shared table.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -306,11 +308,10 @@ async fn forget_idle(db: &DatabaseConnection, config: BudgetConfig) -> Result<()
     // A row drains to nothing within max / rate seconds of its last write.
     let full_after_ms = (config.max / config.restore_rate * 1000.0).ceil() as i64;
     let cutoff = now_ms() - full_after_ms - 60_000;
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(crate::db::BACKGROUND)
-        .push("DELETE FROM cost_budget WHERE updated_ms < ")
-        .bind(cutoff);
-    db.execute_raw(sql.into_statement()).await.map(|_| ())
+    let delete = cost_budget::Entity::delete_many()
+        .filter(cost_budget::Column::UpdatedMs.lt(cutoff))
+        .build(db.get_database_backend());
+    db.execute_raw(background(delete)).await.map(|_| ())
 }
 
 /// One upsert for many clients: each row's level drains for the time since
@@ -321,32 +322,55 @@ async fn add_spending(
     now: i64,
     restore_rate: f64,
 ) -> Result<Vec<cost_budget::Model>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(crate::db::BACKGROUND)
-        .push("INSERT INTO cost_budget (key, spent, updated_ms) VALUES ");
-    for (i, (key, spent)) in chunk.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .bind(key.as_str())
-            .push(", ")
-            .bind(*spent)
-            .push(", ")
-            .bind(now)
-            .push(")");
+    use cost_budget::Column::{Key, Spent, UpdatedMs};
+    use sea_orm::sea_query::ExprTrait as _;
+    let mut upsert = Query::insert();
+    upsert
+        .into_table(cost_budget::Entity)
+        .columns([Key, Spent, UpdatedMs]);
+    for (key, spent) in chunk {
+        upsert.values_panic([key.as_str().into(), (*spent).into(), now.into()]);
     }
-    // Drained = spent - elapsed seconds × rate, never below zero, and a row
+    let stored = |c: cost_budget::Column| Expr::col((cost_budget::Entity, c));
+    let incoming = |c: cost_budget::Column| Expr::col((EXCLUDED, c));
+    let newer = || incoming(UpdatedMs).gt(stored(UpdatedMs));
+    // Drained = spent - elapsed ms × rate per ms, never below zero; a row
     // written by a replica whose clock runs ahead does not drain backwards.
-    sql.push(" ON CONFLICT (key) DO UPDATE SET spent = (CASE WHEN cost_budget.spent - (CASE WHEN excluded.updated_ms > cost_budget.updated_ms THEN excluded.updated_ms - cost_budget.updated_ms ELSE 0 END) * ")
-        .bind(restore_rate / 1000.0)
-        .push(" > 0 THEN cost_budget.spent - (CASE WHEN excluded.updated_ms > cost_budget.updated_ms THEN excluded.updated_ms - cost_budget.updated_ms ELSE 0 END) * ")
-        .bind(restore_rate / 1000.0)
-        .push(" ELSE 0 END) + excluded.spent, updated_ms = CASE WHEN excluded.updated_ms > cost_budget.updated_ms THEN excluded.updated_ms ELSE cost_budget.updated_ms END RETURNING key, spent, updated_ms");
-    let rows = db.query_all_raw(sql.into_statement()).await?;
+    let elapsed: Expr = Expr::case(newer(), incoming(UpdatedMs).sub(stored(UpdatedMs)))
+        .finally(0)
+        .into();
+    let drained = stored(Spent).sub(elapsed.mul(restore_rate / 1000.0));
+    let level: Expr = Expr::case(drained.clone().gt(0), drained).finally(0).into();
+    upsert
+        .on_conflict(
+            OnConflict::column(Key)
+                .values([
+                    (Spent, level.add(incoming(Spent))),
+                    (
+                        UpdatedMs,
+                        Expr::case(newer(), incoming(UpdatedMs))
+                            .finally(stored(UpdatedMs))
+                            .into(),
+                    ),
+                ])
+                .to_owned(),
+        )
+        .returning_all();
+    let statement = background(db.get_database_backend().build(&upsert));
+    let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| cost_budget::Model::from_query_result(row, ""))
         .collect()
+}
+
+/// The row an upsert proposed, in `ON CONFLICT … DO UPDATE`.
+const EXCLUDED: &str = "excluded";
+
+/// Marks a statement as the flush's, which [`crate::db::StatementCounter`]
+/// leaves out of request counts.
+fn background(mut statement: Statement) -> Statement {
+    statement.sql.insert_str(0, crate::db::BACKGROUND);
+    statement
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use entity::comment;
 use entity::enums::CommentStatus;
+use sea_orm::sea_query::IntoColumnRef;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, SqlErr, TryInsertResult,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait, SqlErr, TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 
@@ -501,27 +502,20 @@ pub async fn pages(
     parent_ids: &[i32],
     request: &PageRequest,
 ) -> Result<HashMap<i32, Page<comment::Model>>, DbErr> {
-    let partition = match thread.parent_column() {
-        comment::Column::ParentId => "c.parent_id",
-        _ => "c.review_id",
-    };
+    let partition = thread.parent_column();
+    let mut select = comment::Entity::find()
+        .filter(partition.is_in(parent_ids.iter().copied()))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved));
+    if thread == Thread::TopLevel {
+        select = select.filter(comment::Column::ParentId.is_null());
+    }
     let window = Window {
-        columns: "c.*",
-        partition,
-        sort: "c.created_at",
-        id: "c.id",
+        partition: (comment::Entity, partition).into_column_ref(),
+        sort: (comment::Entity, comment::Column::CreatedAt).into_column_ref(),
+        id: (comment::Entity, comment::Column::Id).into_column_ref(),
         order,
     };
-    windowed(db, window, request, |sql| {
-        sql.push(&format!("FROM comment c WHERE {partition} IN "))
-            .bind_list(parent_ids.iter().copied())
-            .push(" AND c.status = ")
-            .bind(CommentStatus::Approved);
-        if thread == Thread::TopLevel {
-            sql.push(" AND c.parent_id IS NULL");
-        }
-    })
-    .await
+    windowed(db, select.into_query(), window, request).await
 }
 
 /// For each review (or parent comment), how many approved comments `pages`

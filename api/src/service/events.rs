@@ -5,7 +5,8 @@
 
 use entity::comment;
 use entity::enums::CommentStatus;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sea_orm::sea_query::{Func, Query};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -117,12 +118,11 @@ impl CommentEvents {
         if self.backend == DatabaseBackend::Postgres {
             let payload =
                 serde_json::to_string(&event).map_err(|e| DbErr::Custom(e.to_string()))?;
-            db.execute_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+            let notify = Query::select()
+                .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
+                .to_owned();
+            db.execute_raw(DatabaseBackend::Postgres.build(&notify))
+                .await?;
         } else {
             let _ = self.local.send(event);
         }

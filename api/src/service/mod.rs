@@ -14,7 +14,6 @@ pub mod page;
 pub mod person;
 pub mod review;
 pub mod secret;
-pub mod sql;
 pub mod throttle;
 pub mod token;
 

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{
+    Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, WindowStatement,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
-
-use super::sql::Sql;
 
 /// The most rows one page may hold.
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -179,68 +179,63 @@ where
     Ok(request.finish(rows))
 }
 
-/// The columns of a windowed page query.
-pub struct Window<'a> {
-    /// The selected columns, e.g. `r.*`.
-    pub columns: &'a str,
-    /// The column whose value groups rows into pages, e.g. `c.review_id`.
-    pub partition: &'a str,
-    /// The sort column, e.g. `r.published_at`.
-    pub sort: &'a str,
+/// How a windowed page query groups and orders its rows.
+pub struct Window {
+    /// The column that groups rows into pages, e.g. `comment.review_id`.
+    pub partition: ColumnRef,
+    /// The sort column, e.g. `review.published_at`.
+    pub sort: ColumnRef,
     /// The row's id column, the tie-breaker.
-    pub id: &'a str,
+    pub id: ColumnRef,
     pub order: Direction,
 }
 
-/// Pages of many parents in one statement: rows are numbered within each
-/// partition with `ROW_NUMBER()` and cut at the page size, so a list of N
-/// parents costs one query, not N. `from_where` appends `FROM … WHERE …`.
+/// Pages of many parents in one statement: the rows `select` finds are
+/// numbered within each partition with `ROW_NUMBER()` and cut at the page
+/// size, so a list of N parents costs one query, not N. `select` names the
+/// columns `M` reads; the partition comes back as `partition_key`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn windowed<M: FromQueryResult>(
     db: &impl ConnectionTrait,
-    window: Window<'_>,
+    mut select: SelectStatement,
+    window: Window,
     request: &PageRequest,
-    from_where: impl FnOnce(&mut Sql),
 ) -> Result<HashMap<i32, Page<M>>, DbErr> {
     let (scan, bound) = request.scan(window.order);
-    let dir = match scan {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    };
     let Window {
-        columns,
         partition,
         sort,
         id,
         ..
     } = window;
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(&format!(
-        "SELECT * FROM (SELECT {columns}, {partition} AS partition_key, \
-         ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {sort} {dir}, {id} {dir}) AS row_num "
-    ));
-    from_where(&mut sql);
     if let Some(bound) = bound {
-        let cmp = match scan {
-            Direction::Asc => ">",
-            Direction::Desc => "<",
-        };
-        let key: Value = bound.key.clone().into();
-        sql.push(&format!(" AND ({sort} {cmp} "))
-            .bind(key.clone())
-            .push(&format!(" OR ({sort} = "))
-            .bind(key)
-            .push(&format!(" AND {id} {cmp} "))
-            .bind(bound.id)
-            .push("))");
+        select.cond_where(past(
+            Expr::col(sort.clone()),
+            Expr::col(id.clone()),
+            bound,
+            scan,
+        ));
     }
-    sql.push(") windowed WHERE row_num <= ")
-        .bind(request.size() as i64 + 1)
-        .push(" ORDER BY partition_key, row_num");
-    let rows = db.query_all_raw(sql.into_statement()).await?;
+    let numbering = WindowStatement::partition_by(partition.clone())
+        .order_by(sort, scan.order())
+        .order_by(id, scan.order())
+        .take();
+    select
+        .expr_as(Expr::col(partition), PARTITION_KEY)
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), numbering, ROW_NUM);
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(select, "windowed")
+        .and_where(Expr::col(ROW_NUM).lte(request.size() as i64 + 1))
+        .order_by(PARTITION_KEY, Order::Asc)
+        .order_by(ROW_NUM, Order::Asc)
+        .take();
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&outer))
+        .await?;
     let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
     for row in rows {
-        let key: i32 = row.try_get("", "partition_key")?;
+        let key: i32 = row.try_get("", PARTITION_KEY)?;
         scanned
             .entry(key)
             .or_default()
@@ -251,6 +246,11 @@ pub async fn windowed<M: FromQueryResult>(
         .map(|(key, rows)| (key, request.finish(rows)))
         .collect())
 }
+
+/// The column a windowed query names each row's partition by.
+const PARTITION_KEY: &str = "partition_key";
+/// The column a windowed query numbers rows within a partition by.
+const ROW_NUM: &str = "row_num";
 
 #[cfg(test)]
 mod tests {

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::enums::{CreditRole, ReviewStatus};
 use entity::{comparison, credit, person, review};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Asterisk, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Select,
+    QueryOrder, QueryTrait, Select,
 };
 
 use super::page::{Direction, Page, PageRequest, Window, paginate, windowed};
 use super::person::PersonRef;
-use super::sql::Sql;
 use super::{group_by, now};
 use crate::domain::text::normalize_name;
 
@@ -226,17 +227,14 @@ pub async fn pages_for_people(
     role: Option<CreditRole>,
     request: &PageRequest,
 ) -> Result<HashMap<i32, Page<review::Model>>, DbErr> {
+    let select = people_reviews(person_ids, role);
     let window = Window {
-        columns: "r.*",
-        partition: "pf.person_id",
-        sort: "r.published_at",
-        id: "r.id",
+        partition: (PEOPLE_FILMS, credit::Column::PersonId).into_column_ref(),
+        sort: (review::Entity, review::Column::PublishedAt).into_column_ref(),
+        id: (review::Entity, review::Column::Id).into_column_ref(),
         order: Direction::Desc,
     };
-    windowed(db, window, request, |sql| {
-        people_reviews(sql, person_ids, role)
-    })
-    .await
+    windowed(db, select, window, request).await
 }
 
 /// For each person, how many public reviews `pages_for_people` would list.
@@ -246,11 +244,16 @@ pub async fn counts_for_people(
     person_ids: &[i32],
     role: Option<CreditRole>,
 ) -> Result<HashMap<i32, u64>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT pf.person_id AS person_id, COUNT(*) AS n ");
-    people_reviews(&mut sql, person_ids, role);
-    sql.push(" GROUP BY pf.person_id");
-    let rows = db.query_all_raw(sql.into_statement()).await?;
+    let person = (PEOPLE_FILMS, credit::Column::PersonId);
+    let mut select = people_reviews(person_ids, role);
+    select
+        .clear_selects()
+        .expr_as(Expr::col(person), "person_id")
+        .expr_as(Expr::col(Asterisk).count(), "n")
+        .group_by_col(person);
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&select))
+        .await?;
     let mut counts = HashMap::new();
     for row in rows {
         let id: i32 = row.try_get("", "person_id")?;
@@ -260,19 +263,29 @@ pub async fn counts_for_people(
     Ok(counts)
 }
 
-/// `FROM … WHERE …` of the public reviews of films on which each of
-/// `person_ids` has `role`, with the person as `pf.person_id`. `DISTINCT`
-/// keeps a writer-director's film from counting twice.
-fn people_reviews(sql: &mut Sql, person_ids: &[i32], role: Option<CreditRole>) {
-    sql.push(
-        "FROM review r JOIN (SELECT DISTINCT person_id, film_id FROM credit WHERE person_id IN ",
-    )
-    .bind_list(person_ids.iter().copied());
+/// The alias of the people-and-films subquery in [`people_reviews`].
+const PEOPLE_FILMS: &str = "people_films";
+
+/// The public reviews of films on which each of `person_ids` has `role`,
+/// with the person as `people_films.person_id`. `DISTINCT` keeps a
+/// writer-director's film from counting twice.
+fn people_reviews(person_ids: &[i32], role: Option<CreditRole>) -> SelectStatement {
+    let mut credited = Query::select();
+    credited
+        .distinct()
+        .columns([credit::Column::PersonId, credit::Column::FilmId])
+        .from(credit::Entity)
+        .and_where(credit::Column::PersonId.is_in(person_ids.iter().copied()));
     if let Some(role) = role {
-        sql.push(" AND role = ").bind(role);
+        credited.and_where(credit::Column::Role.eq(role));
     }
-    sql.push(") pf ON pf.film_id = r.film_id WHERE r.status = ")
-        .bind(ReviewStatus::Published)
-        .push(" AND r.published_at <= ")
-        .bind(now());
+    let mut select = public().into_query();
+    select.join_subquery(
+        JoinType::InnerJoin,
+        credited,
+        PEOPLE_FILMS,
+        Expr::col((PEOPLE_FILMS, credit::Column::FilmId))
+            .equals((review::Entity, review::Column::FilmId)),
+    );
+    select
 }

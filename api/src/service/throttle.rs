@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::throttle;
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use super::now;
-use super::sql::Sql;
 
 /// Counts a hit on `key`. Allowed while the window holds at most `limit`
 /// hits; otherwise returns how many seconds remain until the window ends.
@@ -22,20 +22,11 @@ pub async fn hit(
 ) -> Result<Result<(), u64>, DbErr> {
     let now = now();
     let cutoff = window_cutoff(now, window);
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("INSERT INTO throttle (key, window_start, hits) VALUES (")
-        .bind(key)
-        .push(", ")
-        .bind(now)
-        .push(", 1) ON CONFLICT (key) DO UPDATE SET hits = CASE WHEN throttle.window_start <= ")
-        .bind(cutoff)
-        .push(" THEN 1 ELSE throttle.hits + 1 END, window_start = CASE WHEN throttle.window_start <= ")
-        .bind(cutoff)
-        .push(" THEN ")
-        .bind(now)
-        .push(" ELSE throttle.window_start END RETURNING key, window_start, hits");
+    let statement = db
+        .get_database_backend()
+        .build(&upsert_hit(key, now, cutoff));
     let row = db
-        .query_one_raw(sql.into_statement())
+        .query_one_raw(statement)
         .await?
         .ok_or_else(|| DbErr::Custom("the throttle upsert returned no row".into()))?;
     let counted = throttle::Model::from_query_result(&row, "")?;
@@ -46,6 +37,42 @@ pub async fn hit(
     let remaining = window.as_millis().saturating_sub(elapsed);
     let seconds = u64::try_from(remaining.div_ceil(1000)).unwrap_or(u64::MAX);
     Ok(Err(seconds.max(1)))
+}
+
+/// `INSERT … ON CONFLICT` that counts one hit on `key`, starting a new
+/// window at `now` when the stored one began at or before `cutoff`.
+fn upsert_hit(key: &str, now: DateTime<Utc>, cutoff: DateTime<Utc>) -> InsertStatement {
+    use sea_orm::sea_query::ExprTrait as _;
+    let window_start = Expr::col((throttle::Entity, throttle::Column::WindowStart));
+    let expired = || window_start.clone().lte(cutoff);
+    Query::insert()
+        .into_table(throttle::Entity)
+        .columns([
+            throttle::Column::Key,
+            throttle::Column::WindowStart,
+            throttle::Column::Hits,
+        ])
+        .values_panic([key.into(), now.into(), 1.into()])
+        .on_conflict(
+            OnConflict::column(throttle::Column::Key)
+                .values([
+                    (
+                        throttle::Column::Hits,
+                        Expr::case(expired(), 1)
+                            .finally(Expr::col((throttle::Entity, throttle::Column::Hits)).add(1))
+                            .into(),
+                    ),
+                    (
+                        throttle::Column::WindowStart,
+                        Expr::case(expired(), now)
+                            .finally(window_start.clone())
+                            .into(),
+                    ),
+                ])
+                .to_owned(),
+        )
+        .returning_all()
+        .to_owned()
 }
 
 /// When a window of `window` ending `now` began: the Unix epoch if it
