@@ -1,0 +1,126 @@
+//! Content import: the demo content at first start, and `marquee import FILE`.
+//!
+//! Rows are matched by their natural keys (slugs; a credit's film, person and
+//! role; a comment's `key`) and only changed fields are written, so importing
+//! the same file twice changes nothing. The format is documented at the top
+//! of `content/demo.toml`.
+//!
+//! [`format`] reads and checks a file; [`upsert`] writes its rows.
+
+mod format;
+mod upsert;
+
+use entity::film;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
+
+pub use self::format::*;
+use self::upsert::{
+    Source, film_id, person_id, upsert_comment, upsert_comparison, upsert_credit, upsert_film,
+    upsert_location, upsert_person, upsert_review,
+};
+use super::{begin_write, now};
+
+/// The demo content: the review of *Her*, shipped inside the binary.
+pub const DEMO_CONTENT: &str = include_str!("../../../../content/demo.toml");
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+impl ImportReport {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Why a content file could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the content file is not valid: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("{0}")]
+    Reference(String),
+    #[error("`{slug}` is not a valid slug ({reason})")]
+    Slug { slug: String, reason: String },
+    #[error("line {line}, `{field}`: {reason}")]
+    Field {
+        line: usize,
+        field: &'static str,
+        reason: String,
+    },
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Imports content in one transaction: all of it, or nothing.
+#[tracing::instrument(skip_all)]
+pub async fn import(
+    db: &DatabaseConnection,
+    content: &Content,
+) -> Result<ImportReport, ImportError> {
+    let txn = begin_write(db).await?;
+    let mut report = ImportReport::default();
+    for p in &content.people {
+        report.count(upsert_person(&txn, p).await?.1);
+    }
+    for f in &content.films {
+        let (film_id, outcome) = upsert_film(&txn, f).await?;
+        report.count(outcome);
+        for c in &f.credits {
+            let person_id = person_id(&txn, &c.person).await?;
+            report.count(upsert_credit(&txn, film_id, person_id, c).await?);
+        }
+        for (position, l) in f.locations.iter().enumerate() {
+            report.count(upsert_location(&txn, film_id, position as i32, l).await?);
+        }
+    }
+    for r in &content.reviews {
+        let film_id = film_id(&txn, &r.film).await?;
+        let (review_id, outcome) = upsert_review(&txn, film_id, r).await?;
+        report.count(outcome);
+        for (position, c) in r.comparisons.iter().enumerate() {
+            report.count(
+                upsert_comparison(&txn, Source::Review(review_id), position as i32, c).await?,
+            );
+        }
+        for c in &r.comments {
+            let created_at = c.created_at.or(r.published_at).unwrap_or_else(now);
+            let (comment_id, outcome) = upsert_comment(&txn, review_id, created_at, c).await?;
+            report.count(outcome);
+            for (position, cmp) in c.comparisons.iter().enumerate() {
+                report.count(
+                    upsert_comparison(&txn, Source::Comment(comment_id), position as i32, cmp)
+                        .await?,
+                );
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Loads the demo content when the database holds no films yet.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn load_demo_if_empty(
+    db: &DatabaseConnection,
+) -> Result<Option<ImportReport>, ImportError> {
+    if film::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    Ok(Some(import(db, &parse(DEMO_CONTENT)?).await?))
+}
