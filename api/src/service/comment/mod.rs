@@ -1,0 +1,337 @@
+//! Reader comments: posting ([`post`]), the author's own changes
+//! ([`owner`]), and the public (approved) threads ([`thread`]).
+
+mod owner;
+mod thread;
+
+pub use self::owner::*;
+pub use self::thread::*;
+
+use entity::comment;
+use entity::enums::CommentStatus;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, SqlErr, TryInsertResult,
+};
+use sha2::{Digest, Sha256};
+
+use super::moderation::{Policy, Submission};
+use super::secret::{Secret, token_hash};
+use super::{begin_write, now, review, throttle};
+use crate::client_ip::ClientInfo;
+use crate::domain::{
+    AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// A validated comment, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub review_id: i32,
+    pub parent_id: Option<i32>,
+    pub author_name: AuthorName,
+    pub author_email: Email,
+    pub author_url: Option<AuthorUrl>,
+    pub body: CommentBody,
+    /// The client's retry key. A retry with the same key and input gets the
+    /// first attempt's comment back instead of a second row.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// The stored comment, and whether this request created it.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub comment: comment::Model,
+    /// True when an earlier request with the same idempotency key created
+    /// it, and this one only found it.
+    pub replayed: bool,
+    /// The secret that lets the author read, edit and delete the comment.
+    pub owner_token: String,
+}
+
+impl NewComment {
+    /// SHA-256 over the input's canonical form: what tells a retry (same
+    /// key, same input) from a reuse of the key for something else.
+    fn request_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.review_id.to_string(),
+            self.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            self.author_name.as_ref().to_owned(),
+            self.author_email.as_ref().to_owned(),
+            self.author_url
+                .as_ref()
+                .map(|u| u.as_ref().to_owned())
+                .unwrap_or_default(),
+            self.body.as_ref().to_owned(),
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+}
+
+/// What posting a comment needs besides the comment.
+pub struct Posting<'a> {
+    pub policy: &'a Policy,
+    pub secret: &'a Secret,
+    pub client: ClientInfo,
+}
+
+/// Stores a comment, applying the moderation policy and the abuse defences
+/// in order: a retry is answered from its first attempt; then the review must
+/// be open, the parent usable, the comment not a duplicate and the client not
+/// flooding; then the policy decides its status (spam, held, or approved when
+/// the email already has an approved comment).
+#[tracing::instrument(skip_all, fields(review_id = new.review_id))]
+pub async fn post(
+    db: &DatabaseConnection,
+    posting: Posting<'_>,
+    new: NewComment,
+) -> ApiResult<Posted> {
+    let secret = posting.secret;
+    let request_hash = new.request_hash();
+    let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
+    if let Some(key) = &key
+        && let Some(first) = by_idempotency_key(db, key).await?
+    {
+        return replay(first, &request_hash, secret, key);
+    }
+
+    let attempt = store(
+        db,
+        posting,
+        Attempt {
+            new,
+            key: key.clone(),
+            request_hash: request_hash.clone(),
+        },
+    )
+    .await;
+    match (attempt, &key) {
+        // Refused, but with a key: the refusal may be this request's own
+        // first attempt, committed meanwhile by a concurrent retry (its row
+        // makes this one look like a duplicate, or a flood). Answer as a
+        // retry if so.
+        (Err(err), Some(key)) if !matches!(err, ApiError::Internal(_)) => {
+            match by_idempotency_key(db, key).await? {
+                Some(first) => replay(first, &request_hash, secret, key),
+                None => Err(err),
+            }
+        }
+        (result, _) => result,
+    }
+}
+
+/// One attempt at storing a comment: the comment, its idempotency key, and
+/// the hash of the input that a retry must match.
+struct Attempt {
+    new: NewComment,
+    key: Option<String>,
+    request_hash: String,
+}
+
+/// Checks and stores a new comment in one transaction (see `post`).
+async fn store(
+    db: &DatabaseConnection,
+    posting: Posting<'_>,
+    attempt: Attempt,
+) -> ApiResult<Posted> {
+    let Posting {
+        policy,
+        secret,
+        client,
+    } = posting;
+    let Attempt {
+        new,
+        key,
+        request_hash,
+    } = attempt;
+    let txn = begin_write(db).await?;
+    // Again inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes this
+    // check and the insert below one step.
+    if let Some(key) = &key
+        && let Some(first) = by_idempotency_key(&txn, key).await?
+    {
+        return replay(first, &request_hash, secret, key);
+    }
+    let at = now();
+    let Some(review) = review::by_ids(&txn, &[new.review_id])
+        .await?
+        .remove(&new.review_id)
+    else {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reviewId",
+            InputErrorCode::InvalidReference,
+            "There is no published review with this id.",
+        )]));
+    };
+    if !policy.is_open(&review, at) {
+        return Err(ApiError::CommentsClosed);
+    }
+    let depth = match new.parent_id {
+        None => 0,
+        Some(parent_id) => {
+            let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
+            let Some(parent) = parent
+                .filter(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved)
+            else {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "parentId",
+                    InputErrorCode::InvalidReference,
+                    "You can only reply to a published comment on the same review.",
+                )]));
+            };
+            if parent.depth + 1 > policy.max_depth {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "parentId",
+                    InputErrorCode::ThreadTooDeep,
+                    format!(
+                        "Replies nest at most {} deep; reply higher up the thread.",
+                        policy.max_depth
+                    ),
+                )]));
+            }
+            parent.depth + 1
+        }
+    };
+    if is_duplicate(&txn, &new).await? {
+        return Err(ApiError::DuplicateComment);
+    }
+    let flood_keys = client
+        .ip_hash
+        .iter()
+        .map(|h| format!("flood:ip:{h}"))
+        .chain([format!("flood:email:{}", new.author_email.as_ref())])
+        .filter(|_| !policy.flood_interval.is_zero());
+    for flood_key in flood_keys {
+        if let Err(retry_after_secs) =
+            throttle::hit(&txn, &flood_key, policy.flood_interval, 1).await?
+        {
+            return Err(ApiError::CommentFlood { retry_after_secs });
+        }
+    }
+    let verdict = policy.judge(&Submission {
+        author_name: new.author_name.as_ref(),
+        author_email: new.author_email.as_ref(),
+        author_url: new.author_url.as_ref().map(|u| u.as_ref()),
+        body: new.body.as_ref(),
+        user_agent: client.user_agent.as_deref(),
+    });
+    let known_author = comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+        .filter(comment::Column::Status.eq(CommentStatus::Approved))
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(&txn)
+        .await?
+        .is_some();
+    let status = policy.status(&verdict, known_author);
+    let owner_token = secret.owner_token(key.as_deref());
+    let row = comment::ActiveModel {
+        review_id: Set(new.review_id),
+        parent_id: Set(new.parent_id),
+        author_name: Set(new.author_name.into_inner()),
+        author_email: Set(Some(new.author_email.into_inner())),
+        author_url: Set(new.author_url.map(AuthorUrl::into_inner)),
+        body: Set(new.body.into_inner()),
+        status: Set(status),
+        idempotency_key: Set(key.clone()),
+        request_hash: Set(Some(request_hash.clone())),
+        client_ip_hash: Set(client.ip_hash),
+        user_agent: Set(client.user_agent),
+        owner_token_hash: Set(Some(token_hash(&owner_token))),
+        depth: Set(depth),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    let inserted = comment::Entity::insert(row)
+        .on_conflict_do_nothing_on([comment::Column::IdempotencyKey])
+        .exec_with_returning(&txn)
+        .await;
+    // Nothing inserted means a concurrent request with the same key won the
+    // race: PostgreSQL's unique index let one insert through, and this one
+    // did nothing (or, on some paths, failed on the index).
+    let comment = match inserted {
+        Ok(TryInsertResult::Inserted(comment)) => Some(comment),
+        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty)
+        | Err(DbErr::RecordNotFound(_) | DbErr::RecordNotInserted) => None,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => None,
+        Err(err) => return Err(err.into()),
+    };
+    match (comment, key) {
+        (Some(comment), _) => {
+            txn.commit().await?;
+            tracing::info!(comment_id = comment.id, status = ?comment.status, ?verdict, "comment stored");
+            Ok(Posted {
+                comment,
+                replayed: false,
+                owner_token,
+            })
+        }
+        (None, Some(key)) => {
+            txn.rollback().await?;
+            let first = by_idempotency_key(db, &key)
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the comment was not stored")))?;
+            replay(first, &request_hash, secret, &key)
+        }
+        (None, None) => Err(ApiError::internal(anyhow::anyhow!(
+            "the comment was not stored"
+        ))),
+    }
+}
+
+/// The same review, parent, author, email and body as a comment already
+/// there (and not deleted).
+async fn is_duplicate(db: &impl ConnectionTrait, new: &NewComment) -> Result<bool, DbErr> {
+    let parent = match new.parent_id {
+        Some(id) => comment::Column::ParentId.eq(id),
+        None => comment::Column::ParentId.is_null(),
+    };
+    Ok(comment::Entity::find()
+        .select_only()
+        .column(comment::Column::Id)
+        .filter(comment::Column::ReviewId.eq(new.review_id))
+        .filter(parent)
+        .filter(comment::Column::AuthorName.eq(new.author_name.as_ref()))
+        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+        .filter(comment::Column::Body.eq(new.body.as_ref()))
+        .filter(comment::Column::Status.ne(CommentStatus::Trash))
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+async fn by_idempotency_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<comment::Model>, DbErr> {
+    comment::Entity::find()
+        .filter(comment::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+fn replay(
+    first: comment::Model,
+    request_hash: &str,
+    secret: &Secret,
+    key: &str,
+) -> ApiResult<Posted> {
+    if first.request_hash.as_deref() == Some(request_hash) {
+        Ok(Posted {
+            comment: first,
+            replayed: true,
+            owner_token: secret.owner_token(Some(key)),
+        })
+    } else {
+        Err(ApiError::IdempotencyKeyReused)
+    }
+}
