@@ -269,6 +269,16 @@ pub struct TestApp {
     _db: Option<TestDb>,
 }
 
+/// `addComment` with every field of its payload, for `$input`.
+pub const ADD_COMMENT: &str = r#"
+mutation ($input: AddCommentInput!) {
+  addComment(input: $input) {
+    status replayed ownerToken
+    comment { id authorName authorUrl body bodyHtml status createdAt }
+    errors { field code message retryAfterSeconds }
+  }
+}"#;
+
 /// Starts the server with the demo content.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
@@ -372,6 +382,22 @@ impl TestApp {
         let bearer = format!("Bearer {token}");
         self.gql_with(query, variables, &[("authorization", bearer.as_str())])
             .await
+    }
+
+    /// Runs `addComment` with `input` and returns its payload, with every
+    /// payload field selected (see [`ADD_COMMENT`]). Panics on a top-level
+    /// error.
+    pub async fn add_comment(&self, input: Value) -> Value {
+        self.add_comment_with(input, &[]).await
+    }
+
+    /// [`TestApp::add_comment`] with extra request headers.
+    pub async fn add_comment_with(&self, input: Value, headers: &[(&str, &str)]) -> Value {
+        let body = self
+            .gql_with(ADD_COMMENT, json!({ "input": input }), headers)
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        body["data"]["addComment"].clone()
     }
 
     /// Posts a comment on the demo review as "Ada" from `email`, and returns

@@ -8,19 +8,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-const ADD: &str = r#"
-mutation ($input: AddCommentInput!) {
-  addComment(input: $input) {
-    status replayed ownerToken
-    comment { id authorName authorUrl body bodyHtml status createdAt }
-    errors { field code message }
-  }
-}"#;
-
-async fn add(app: &TestApp, input: Value) -> Value {
-    app.data(ADD, json!({ "input": input })).await["addComment"].clone()
-}
-
 async fn valid_input(app: &TestApp) -> Value {
     json!({
         "reviewId": app.her_review_id().await,
@@ -62,7 +49,7 @@ async fn a_first_comment_is_held_for_moderation_and_returned_to_its_author(backe
     let app = spawn_app(backend).await;
     let input = valid_input(&app).await;
     // Act
-    let payload = add(&app, input).await;
+    let payload = app.add_comment(input).await;
     // Assert
     assert_eq!(payload["errors"], json!([]));
     assert_eq!(payload["status"], "PENDING");
@@ -85,7 +72,7 @@ async fn a_first_comment_is_held_for_moderation_and_returned_to_its_author(backe
 
 async fn an_email_with_an_approved_comment_is_approved_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = add(&app, valid_input(&app).await).await;
+    let first = app.add_comment(valid_input(&app).await).await;
     assert_eq!(first["status"], "PENDING");
     // A moderator approves the first comment (moderation lands in a later issue).
     let row = entity::comment::Entity::find()
@@ -101,7 +88,7 @@ async fn an_email_with_an_approved_comment_is_approved_at_once(backend: Backend)
     let mut input = valid_input(&app).await;
     input["authorEmail"] = json!("ADA@Example.ORG");
     input["body"] = json!("A second thought.");
-    let second = add(&app, input).await;
+    let second = app.add_comment(input).await;
 
     assert_eq!(second["status"], "APPROVED", "emails compare without case");
     assert_eq!(
@@ -179,7 +166,7 @@ async fn every_validation_rule_answers_with_its_field_and_code(backend: Backend)
     for (case, value, field, code) in cases {
         let mut input = base.clone();
         input[field] = value;
-        let payload = add(&app, input).await;
+        let payload = app.add_comment(input).await;
         assert_eq!(
             codes(&payload),
             vec![(field.to_owned(), code.to_owned())],
@@ -195,7 +182,7 @@ async fn every_validation_rule_answers_with_its_field_and_code(backend: Backend)
     let mut input = base.clone();
     input["authorName"] = json!("n".repeat(245));
     input["body"] = json!("b".repeat(65_525));
-    assert_eq!(add(&app, input).await["errors"], json!([]));
+    assert_eq!(app.add_comment(input).await["errors"], json!([]));
     // No refused comment was stored.
     let stored = entity::comment::Entity::find()
         .count(&app.db)
@@ -210,7 +197,7 @@ async fn all_refused_fields_are_reported_at_once(backend: Backend) {
     input["authorName"] = json!("");
     input["authorEmail"] = json!("nope");
     input["body"] = json!("");
-    let payload = add(&app, input).await;
+    let payload = app.add_comment(input).await;
     assert_eq!(
         codes(&payload),
         vec![
@@ -252,17 +239,17 @@ async fn a_comment_must_target_a_published_review_and_an_approved_parent(backend
     let mut input = valid_input(&app).await;
     input["reviewId"] = json!(draft_id.0);
     assert_eq!(
-        codes(&add(&app, input).await),
+        codes(&app.add_comment(input).await),
         vec![("reviewId".into(), "INVALID_REFERENCE".into())]
     );
 
     // A reply to a pending comment is refused; to the approved seed comment, accepted.
-    let pending = add(&app, valid_input(&app).await).await;
+    let pending = app.add_comment(valid_input(&app).await).await;
     let mut reply = valid_input(&app).await;
     reply["parentId"] = pending["comment"]["id"].clone();
     reply["body"] = json!("Replying.");
     assert_eq!(
-        codes(&add(&app, reply.clone()).await),
+        codes(&app.add_comment(reply.clone()).await),
         vec![("parentId".into(), "INVALID_REFERENCE".into())]
     );
 
@@ -273,7 +260,7 @@ async fn a_comment_must_target_a_published_review_and_an_approved_parent(backend
         )
         .await;
     reply["parentId"] = seed["review"]["comments"]["edges"][0]["node"]["id"].clone();
-    let accepted = add(&app, reply).await;
+    let accepted = app.add_comment(reply).await;
     assert_eq!(accepted["errors"], json!([]));
     assert_eq!(accepted["status"], "PENDING");
 }
@@ -283,8 +270,8 @@ async fn a_retry_with_the_same_key_returns_the_first_comment_and_stores_one(back
     let mut input = valid_input(&app).await;
     input["idempotencyKey"] = json!("5e1d3c1a-2b0f-4b7e-9d51-0c6a8e4f7a21");
 
-    let first = add(&app, input.clone()).await;
-    let retry = add(&app, input.clone()).await;
+    let first = app.add_comment(input.clone()).await;
+    let retry = app.add_comment(input.clone()).await;
 
     assert_eq!(first["replayed"], false);
     assert_eq!(retry["replayed"], true);
@@ -298,7 +285,7 @@ async fn a_retry_with_the_same_key_returns_the_first_comment_and_stores_one(back
 
     // The same key with different input is refused.
     input["body"] = json!("Something else entirely.");
-    let reused = add(&app, input).await;
+    let reused = app.add_comment(input).await;
     assert_eq!(
         codes(&reused),
         vec![("idempotencyKey".into(), "IDEMPOTENCY_KEY_REUSED".into())]
@@ -311,7 +298,7 @@ async fn concurrent_retries_with_one_key_store_one_comment(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.comment_flood_seconds = 15).await;
     let mut input = valid_input(&app).await;
     input["idempotencyKey"] = json!("concurrent-retry-key");
-    let attempts = (0..5).map(|_| add(&app, input.clone()));
+    let attempts = (0..5).map(|_| app.add_comment(input.clone()));
     let mut payloads = futures_util::future::join_all(attempts).await;
     // One attempt stored the comment; the others are answered as its
     // retries. `replayed` tells which (as Stripe's Idempotent-Replayed
@@ -335,7 +322,7 @@ async fn concurrent_retries_with_one_key_store_one_comment(backend: Backend) {
 async fn comments_list_threaded_or_flat_oldest_or_newest_first(backend: Backend) {
     let app = spawn_app(backend).await;
     // A known author (approved straight away from here on).
-    let first = add(&app, valid_input(&app).await).await;
+    let first = app.add_comment(valid_input(&app).await).await;
     entity::comment::Entity::update_many()
         .col_expr(
             entity::comment::Column::Status,
@@ -346,12 +333,12 @@ async fn comments_list_threaded_or_flat_oldest_or_newest_first(backend: Backend)
         .unwrap();
     let mut second = valid_input(&app).await;
     second["body"] = json!("Second.");
-    let second = add(&app, second).await;
+    let second = app.add_comment(second).await;
     assert_eq!(second["status"], "APPROVED");
     let mut reply = valid_input(&app).await;
     reply["body"] = json!("A reply to the first.");
     reply["parentId"] = first["comment"]["id"].clone();
-    assert_eq!(add(&app, reply).await["status"], "APPROVED");
+    assert_eq!(app.add_comment(reply).await["status"], "APPROVED");
 
     let query = r#"query ($layout: CommentLayout!, $order: OrderDirection!) { review(slug: "her") {
         comments(layout: $layout, order: $order) { totalCount edges { node { body replies { totalCount edges { node { body } } } } } } } }"#;

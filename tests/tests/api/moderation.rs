@@ -1,17 +1,10 @@
 //! The comment moderation policy and the abuse defences, each by its code.
 
-use marquee_tests::{Backend, TestApp, backend_tests, error_codes, spawn_app, spawn_app_with};
+use marquee_tests::{
+    ADD_COMMENT, Backend, TestApp, backend_tests, error_codes, spawn_app, spawn_app_with,
+};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-
-const ADD: &str = r#"
-mutation ($input: AddCommentInput!) {
-  addComment(input: $input) {
-    status replayed ownerToken
-    comment { id status }
-    errors { field code message retryAfterSeconds }
-  }
-}"#;
 
 async fn input(app: &TestApp, email: &str, body: &str) -> Value {
     json!({
@@ -20,22 +13,6 @@ async fn input(app: &TestApp, email: &str, body: &str) -> Value {
         "authorEmail": email,
         "body": body,
     })
-}
-
-async fn add(app: &TestApp, input: Value) -> Value {
-    app.data(ADD, json!({ "input": input })).await["addComment"].clone()
-}
-
-async fn add_from(app: &TestApp, input: Value, forwarded_for: &str) -> Value {
-    let body = app
-        .gql_with(
-            ADD,
-            json!({ "input": input }),
-            &[("x-forwarded-for", forwarded_for)],
-        )
-        .await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["addComment"].clone()
 }
 
 fn code(payload: &Value) -> &str {
@@ -67,34 +44,29 @@ async fn links_and_moderation_words_hold_a_known_author_and_disallowed_words_are
         s.disallowed_words = "crypto-giveaway".into();
     })
     .await;
-    add(&app, input(&app, "known@example.org", "First.").await).await;
+    app.add_comment(input(&app, "known@example.org", "First.").await)
+        .await;
     approve(&app, "known@example.org").await;
 
-    let clean = add(
-        &app,
-        input(&app, "known@example.org", "Second, clean.").await,
-    )
-    .await;
-    let links = add(
-        &app,
-        input(
-            &app,
-            "known@example.org",
-            "See http://a.example and http://b.example",
+    let clean = app
+        .add_comment(input(&app, "known@example.org", "Second, clean.").await)
+        .await;
+    let links = app
+        .add_comment(
+            input(
+                &app,
+                "known@example.org",
+                "See http://a.example and http://b.example",
+            )
+            .await,
         )
-        .await,
-    )
-    .await;
-    let held = add(
-        &app,
-        input(&app, "known@example.org", "Come to the CASINO").await,
-    )
-    .await;
-    let spam = add(
-        &app,
-        input(&app, "known@example.org", "Join the Crypto-Giveaway now").await,
-    )
-    .await;
+        .await;
+    let held = app
+        .add_comment(input(&app, "known@example.org", "Come to the CASINO").await)
+        .await;
+    let spam = app
+        .add_comment(input(&app, "known@example.org", "Join the Crypto-Giveaway now").await)
+        .await;
 
     assert_eq!(clean["status"], "APPROVED");
     assert_eq!(links["status"], "PENDING", "two links hold a comment");
@@ -111,7 +83,9 @@ async fn a_closed_review_refuses_comments_with_a_code(backend: Backend) {
         .execute_unprepared("UPDATE review SET comments_open = false WHERE slug = 'her'")
         .await
         .unwrap();
-    let payload = add(&app, input(&app, "ada@example.org", "Hello?").await).await;
+    let payload = app
+        .add_comment(input(&app, "ada@example.org", "Hello?").await)
+        .await;
     assert_eq!(code(&payload), "COMMENTS_CLOSED");
     assert_eq!(payload["errors"][0]["field"], "reviewId");
     let policy = app
@@ -126,11 +100,9 @@ async fn a_closed_review_refuses_comments_with_a_code(backend: Backend) {
 async fn comments_close_by_themselves_after_the_configured_days(backend: Backend) {
     // The demo review was published in 2014.
     let app = spawn_app_with(backend, |s| s.close_comments_after_days = 30).await;
-    let payload = add(
-        &app,
-        input(&app, "ada@example.org", "Late to the party.").await,
-    )
-    .await;
+    let payload = app
+        .add_comment(input(&app, "ada@example.org", "Late to the party.").await)
+        .await;
     assert_eq!(code(&payload), "COMMENTS_CLOSED");
     let policy = app
         .data(
@@ -149,8 +121,12 @@ async fn comments_close_by_themselves_after_the_configured_days(backend: Backend
 
 async fn the_same_comment_twice_is_a_duplicate(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = add(&app, input(&app, "ada@example.org", "Same words.").await).await;
-    let again = add(&app, input(&app, "ada@example.org", "Same words.").await).await;
+    let first = app
+        .add_comment(input(&app, "ada@example.org", "Same words.").await)
+        .await;
+    let again = app
+        .add_comment(input(&app, "ada@example.org", "Same words.").await)
+        .await;
     assert_eq!(first["errors"], json!([]));
     assert_eq!(code(&again), "DUPLICATE_COMMENT");
 }
@@ -164,32 +140,32 @@ async fn a_second_comment_within_the_flood_interval_is_refused_with_a_retry_afte
     })
     .await;
     // Same address, different emails.
-    let first = add_from(
-        &app,
-        input(&app, "one@example.org", "One.").await,
-        "198.51.100.1",
-    )
-    .await;
-    let same_address = add_from(
-        &app,
-        input(&app, "two@example.org", "Two.").await,
-        "198.51.100.1",
-    )
-    .await;
+    let first = app
+        .add_comment_with(
+            input(&app, "one@example.org", "One.").await,
+            &[("x-forwarded-for", "198.51.100.1")],
+        )
+        .await;
+    let same_address = app
+        .add_comment_with(
+            input(&app, "two@example.org", "Two.").await,
+            &[("x-forwarded-for", "198.51.100.1")],
+        )
+        .await;
     // Same email, different address.
-    let same_email = add_from(
-        &app,
-        input(&app, "one@example.org", "Three.").await,
-        "198.51.100.2",
-    )
-    .await;
+    let same_email = app
+        .add_comment_with(
+            input(&app, "one@example.org", "Three.").await,
+            &[("x-forwarded-for", "198.51.100.2")],
+        )
+        .await;
     // Someone else entirely.
-    let other = add_from(
-        &app,
-        input(&app, "four@example.org", "Four.").await,
-        "198.51.100.3",
-    )
-    .await;
+    let other = app
+        .add_comment_with(
+            input(&app, "four@example.org", "Four.").await,
+            &[("x-forwarded-for", "198.51.100.3")],
+        )
+        .await;
 
     assert_eq!(first["errors"], json!([]));
     for refused in [&same_address, &same_email] {
@@ -202,18 +178,18 @@ async fn a_second_comment_within_the_flood_interval_is_refused_with_a_retry_afte
 
 async fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.comment_flood_seconds = 15).await;
-    let first = add_from(
-        &app,
-        input(&app, "one@example.org", "One.").await,
-        "198.51.100.1",
-    )
-    .await;
-    let second = add_from(
-        &app,
-        input(&app, "two@example.org", "Two.").await,
-        "198.51.100.2",
-    )
-    .await;
+    let first = app
+        .add_comment_with(
+            input(&app, "one@example.org", "One.").await,
+            &[("x-forwarded-for", "198.51.100.1")],
+        )
+        .await;
+    let second = app
+        .add_comment_with(
+            input(&app, "two@example.org", "Two.").await,
+            &[("x-forwarded-for", "198.51.100.2")],
+        )
+        .await;
     assert_eq!(first["errors"], json!([]));
     assert_eq!(
         code(&second),
@@ -226,13 +202,13 @@ async fn mutations_past_the_per_address_limit_are_rate_limited(backend: Backend)
     let app = spawn_app_with(backend, |s| s.mutations_per_minute = 3).await;
     for n in 0..3 {
         let body = app
-            .gql(ADD, json!({ "input": input(&app, &format!("r{n}@example.org"), &format!("Comment {n}")).await }))
+            .gql(ADD_COMMENT, json!({ "input": input(&app, &format!("r{n}@example.org"), &format!("Comment {n}")).await }))
             .await;
         assert!(body.get("errors").is_none(), "{body}");
     }
     let body = app
         .gql(
-            ADD,
+            ADD_COMMENT,
             json!({ "input": input(&app, "r9@example.org", "One too many").await }),
         )
         .await;
@@ -256,31 +232,27 @@ async fn replies_nest_no_deeper_than_the_limit(backend: Backend) {
     let top = seed["review"]["comments"]["edges"][0]["node"]["id"].clone();
     let mut reply = input(&app, "ada@example.org", "A reply.").await;
     reply["parentId"] = top;
-    let reply = add(&app, reply).await;
+    let reply = app.add_comment(reply).await;
     assert_eq!(reply["errors"], json!([]));
     approve(&app, "ada@example.org").await;
 
     let mut deeper = input(&app, "bob@example.org", "A reply to the reply.").await;
     deeper["parentId"] = reply["comment"]["id"].clone();
-    let deeper = add(&app, deeper).await;
+    let deeper = app.add_comment(deeper).await;
     assert_eq!(code(&deeper), "THREAD_TOO_DEEP");
     assert_eq!(deeper["errors"][0]["field"], "parentId");
 }
 
 async fn raw_html_is_not_accepted(backend: Backend) {
     let app = spawn_app(backend).await;
-    let payload = add(
-        &app,
-        input(&app, "ada@example.org", "Nice <script>alert(1)</script>").await,
-    )
-    .await;
+    let payload = app
+        .add_comment(input(&app, "ada@example.org", "Nice <script>alert(1)</script>").await)
+        .await;
     assert_eq!(code(&payload), "INVALID_FORMAT");
     assert_eq!(payload["errors"][0]["field"], "body");
-    let fine = add(
-        &app,
-        input(&app, "ada@example.org", "I <3 it, and 2 < 3.").await,
-    )
-    .await;
+    let fine = app
+        .add_comment(input(&app, "ada@example.org", "I <3 it, and 2 < 3.").await)
+        .await;
     assert_eq!(fine["errors"], json!([]));
 }
 
@@ -288,12 +260,14 @@ async fn a_retry_gets_the_same_owner_token(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut i = input(&app, "ada@example.org", "Keep my token.").await;
     i["idempotencyKey"] = json!("owner-token-retry");
-    let first = add(&app, i.clone()).await;
-    let retry = add(&app, i).await;
+    let first = app.add_comment(i.clone()).await;
+    let retry = app.add_comment(i).await;
     let token = first["ownerToken"].as_str().unwrap();
     assert!(token.len() >= 40);
     assert_eq!(retry["ownerToken"], first["ownerToken"]);
-    let other = add(&app, input(&app, "bob@example.org", "No key.").await).await;
+    let other = app
+        .add_comment(input(&app, "bob@example.org", "No key.").await)
+        .await;
     assert_ne!(other["ownerToken"], first["ownerToken"]);
 }
 
@@ -304,7 +278,7 @@ async fn twenty_concurrent_comments_all_land(backend: Backend) {
         let input = json!({ "reviewId": review_id, "authorName": format!("Reader {n}"),
                             "authorEmail": format!("reader{n}@example.org"), "body": format!("Comment {n}") });
         let app = &app;
-        async move { app.gql(ADD, json!({ "input": input })).await }
+        async move { app.gql(ADD_COMMENT, json!({ "input": input })).await }
     });
     let bodies = futures_util::future::join_all(posts).await;
     for body in &bodies {

@@ -5,14 +5,12 @@ use marquee_tests::{Backend, TestApp, backend_tests, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 async fn post(app: &TestApp, body: &str) -> (String, String) {
-    let data = app
-        .data(
-            "mutation ($i: AddCommentInput!) { addComment(input: $i) { ownerToken comment { id } } }",
-            json!({ "i": { "reviewId": app.her_review_id().await, "authorName": "Ada",
-                            "authorEmail": "ada@example.org", "body": body } }),
+    let payload = app
+        .add_comment(
+            json!({ "reviewId": app.her_review_id().await, "authorName": "Ada",
+                             "authorEmail": "ada@example.org", "body": body }),
         )
         .await;
-    let payload = &data["addComment"];
     (
         payload["comment"]["id"].as_str().unwrap().to_owned(),
         payload["ownerToken"].as_str().unwrap().to_owned(),
