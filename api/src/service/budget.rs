@@ -204,6 +204,7 @@ impl Budgets {
     /// Adds this replica's spending to the shared table and learns every
     /// charged client's shared level. Clients whose budget is full again
     /// and who are idle are forgotten, so memory follows active clients.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn flush(&self) -> Result<(), DbErr> {
         let BudgetConfig { restore_rate, .. } = self.inner.config;
         let now = now_ms();

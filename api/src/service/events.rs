@@ -77,6 +77,7 @@ impl CommentEvents {
     /// Starts the bus. On PostgreSQL this spawns the task that listens for
     /// other replicas' events (and this one's: every event goes round
     /// through the database, so each is delivered once).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start(db: &DatabaseConnection) -> anyhow::Result<Self> {
         let (local, _) = broadcast::channel(BUFFER);
         let backend = db.get_database_backend();
@@ -110,6 +111,7 @@ impl CommentEvents {
     }
 
     /// Announces an event to every replica. Call after the change commits.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn publish(
         &self,
         db: &impl ConnectionTrait,
