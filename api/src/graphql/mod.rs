@@ -19,6 +19,7 @@ pub mod person;
 pub mod prefetch;
 pub mod review;
 pub mod shape;
+mod trace;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
@@ -63,7 +64,7 @@ fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, live::Subscription>
         .limit_directives(16)
         .extension(limits::ErrorCodes)
         .extension(cost::Cost)
-        .extension(async_graphql::extensions::Tracing);
+        .extension(trace::Trace);
     if limits.suggestions {
         builder
     } else {
