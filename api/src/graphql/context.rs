@@ -70,7 +70,8 @@ pub fn require_role<'a>(
     }
 }
 
-fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a T, ApiError> {
+/// Data the schema or the request carries, or an internal error naming it.
+pub fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a T, ApiError> {
     ctx.data::<T>().map_err(|_| {
         ApiError::internal(anyhow::anyhow!(
             "missing context data: {}",

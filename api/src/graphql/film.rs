@@ -32,22 +32,22 @@ impl Film {
         }
     }
 
-    async fn credits_where(
+    /// The film's credits with `role` (every credit when `None`).
+    async fn credits_as(
         &self,
         ctx: &Context<'_>,
-        keep: impl Fn(DbCreditRole) -> bool,
-    ) -> ApiResult<Vec<Credit>> {
-        let credits: Vec<entity::credit::Model> = load_list(ctx, CreditsOfFilm(self.0.id)).await?;
-        Ok(credits
-            .into_iter()
-            .filter(|c| keep(c.role))
-            .map(Credit)
-            .collect())
+        role: Option<DbCreditRole>,
+    ) -> ApiResult<Vec<entity::credit::Model>> {
+        let key = CreditsOfFilm {
+            film: self.0.id,
+            role,
+        };
+        load_list(ctx, key).await
     }
 
     async fn people_with(&self, ctx: &Context<'_>, role: DbCreditRole) -> ApiResult<Vec<Person>> {
-        let credits = self.credits_where(ctx, |r| r == role).await?;
-        let keys = credits.iter().map(|c| PersonById(c.0.person_id)).collect();
+        let credits = self.credits_as(ctx, Some(role)).await?;
+        let keys = credits.iter().map(|c| PersonById(c.person_id)).collect();
         Ok(load_many(ctx, keys)
             .await?
             .into_iter()
@@ -101,19 +101,24 @@ impl Film {
 
     /// The cast, in billing order: each actor with the character played.
     async fn cast(&self, ctx: &Context<'_>) -> ApiResult<Vec<Credit>> {
-        self.credits_where(ctx, |r| r == DbCreditRole::Actor).await
+        let credits = self.credits_as(ctx, Some(DbCreditRole::Actor)).await?;
+        Ok(credits.into_iter().map(Credit).collect())
     }
 
     /// Everyone credited who is not in the cast: directors, writers, crew.
     async fn crew(&self, ctx: &Context<'_>) -> ApiResult<Vec<Credit>> {
-        self.credits_where(ctx, |r| r != DbCreditRole::Actor).await
+        let credits = self.credits_as(ctx, None).await?;
+        Ok(credits
+            .into_iter()
+            .filter(|c| c.role != DbCreditRole::Actor)
+            .map(Credit)
+            .collect())
     }
 
     /// Every credit on the film, or those with `role`.
     async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
-        let role = role.map(DbCreditRole::from);
-        self.credits_where(ctx, |r| role.is_none_or(|role| role == r))
-            .await
+        let credits = self.credits_as(ctx, role.map(DbCreditRole::from)).await?;
+        Ok(credits.into_iter().map(Credit).collect())
     }
 
     /// Where the film was shot, and what those places stood in for.

@@ -78,10 +78,6 @@ by_id_loader!(
     ComparisonById => comparison::Model, service::comparison::by_ids
 );
 by_id_loader!(
-    /// A film's credits.
-    CreditsOfFilm => Vec<credit::Model>, service::credit::by_films
-);
-by_id_loader!(
     /// A person's credits.
     CreditsOfPerson => Vec<credit::Model>, service::credit::by_people
 );
@@ -122,6 +118,75 @@ fn groups<K: Clone, G: Eq + std::hash::Hash>(
         map.entry(g).or_default().push(id);
     }
     map
+}
+
+/// A film's credits with one role (every credit when `role` is `None`), by
+/// billing order. Keyed by role so that a page asking for directors and
+/// cast never reads the writers and crew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CreditsOfFilm {
+    pub film: i32,
+    pub role: Option<CreditRole>,
+}
+
+impl Loader<CreditsOfFilm> for Loaders {
+    type Value = Vec<credit::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[CreditsOfFilm]) -> LoadResult<CreditsOfFilm, Self::Value> {
+        let rows = service::credit::with_people_of_films(
+            &self.db,
+            &films_of(keys),
+            roles_of(keys).as_deref(),
+        )
+        .await
+        .map_err(Arc::new)?;
+        Ok(credits_by_key(
+            keys,
+            rows.into_iter().map(|(credit, _)| credit),
+        ))
+    }
+}
+
+/// The distinct films of `keys`.
+pub fn films_of(keys: &[CreditsOfFilm]) -> Vec<i32> {
+    let mut films: Vec<i32> = keys.iter().map(|k| k.film).collect();
+    films.sort_unstable();
+    films.dedup();
+    films
+}
+
+/// The roles `keys` need between them; `None` when one needs every role.
+pub fn roles_of(keys: &[CreditsOfFilm]) -> Option<Vec<CreditRole>> {
+    let mut roles = Vec::new();
+    for key in keys {
+        let role = key.role?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Some(roles)
+}
+
+/// Each key's credits, from credits (in billing order) that cover them all.
+pub fn credits_by_key(
+    keys: &[CreditsOfFilm],
+    credits: impl Iterator<Item = credit::Model>,
+) -> HashMap<CreditsOfFilm, Vec<credit::Model>> {
+    let mut out: HashMap<CreditsOfFilm, Vec<credit::Model>> =
+        keys.iter().map(|k| (*k, Vec::new())).collect();
+    for credit in credits {
+        for role in [None, Some(credit.role)] {
+            let key = CreditsOfFilm {
+                film: credit.film_id,
+                role,
+            };
+            if let Some(list) = out.get_mut(&key) {
+                list.push(credit.clone());
+            }
+        }
+    }
+    out
 }
 
 /// A page of a review's top-level comments, or of a comment's replies.

@@ -12,11 +12,12 @@ use super::film::Film;
 use super::ids::{self, Kind};
 use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount};
 use super::pagination::{Connection, PageArgs, connection};
+use super::prefetch;
 use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Thread;
-use crate::service::page::{Position, SortKey};
+use crate::service::page::{Page, Position, SortKey};
 use crate::service::person::PersonRef as PersonRefKey;
 use crate::service::review::{
     CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
@@ -368,8 +369,19 @@ impl ReviewQuery {
         let filter = filter.unwrap_or_default().into_key()?;
         let ReviewOrder { field, direction } = order_by.unwrap_or_default();
         let ReviewOrderField::PublishedAt = field;
-        let page = service::review::list(db(ctx)?, &filter, direction.into(), &request).await?;
-        super::prefetch::reviews(ctx, &page.items).await?;
+        let page = if prefetch::wants_films(ctx) {
+            let page =
+                service::review::list_with_films(db(ctx)?, &filter, direction.into(), &request)
+                    .await?;
+            let items = prefetch::reviews_with_films(ctx, page.items).await?;
+            Page {
+                items,
+                has_next_page: page.has_next_page,
+                has_previous_page: page.has_previous_page,
+            }
+        } else {
+            service::review::list(db(ctx)?, &filter, direction.into(), &request).await?
+        };
         Ok(connection(
             page,
             ReviewListInfo::Filtered(filter),

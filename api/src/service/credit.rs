@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::group_by;
-use entity::credit;
+use entity::enums::CreditRole;
+use entity::{credit, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// Credits of many films, each film's by role and billing order.
@@ -19,6 +20,28 @@ pub async fn by_films(
         .all(db)
         .await?;
     Ok(group_by(rows, |c| c.film_id))
+}
+
+/// Credits of many films with `roles` (every role when `None`), each with
+/// its person, in one statement; by film, then billing order.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn with_people_of_films(
+    db: &impl ConnectionTrait,
+    film_ids: &[i32],
+    roles: Option<&[CreditRole]>,
+) -> Result<Vec<(credit::Model, Option<person::Model>)>, DbErr> {
+    let mut select = credit::Entity::find()
+        .find_also_related(person::Entity)
+        .filter(credit::Column::FilmId.is_in(film_ids.iter().copied()));
+    if let Some(roles) = roles {
+        select = select.filter(credit::Column::Role.is_in(roles.iter().copied()));
+    }
+    select
+        .order_by_asc(credit::Column::FilmId)
+        .order_by_asc(credit::Column::BillingOrder)
+        .order_by_asc(credit::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Credits of many people.

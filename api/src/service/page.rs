@@ -12,7 +12,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, Select, Value,
+    QueryFilter, QueryOrder, QuerySelect, Select, SelectTwo, Value,
 };
 
 /// The most rows one page may hold.
@@ -165,18 +165,52 @@ where
     E: EntityTrait,
     C: ColumnTrait,
 {
+    let rows = keyset(select, sort, id, order, request).all(db).await?;
+    Ok(request.finish(rows))
+}
+
+/// [`paginate`] over an entity joined with a related one (each review with
+/// its film, say): the page and its relation in one statement.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn paginate_also<E, F, C>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: SelectTwo<E, F>,
+    sort: C,
+    id: C,
+    order: Direction,
+    request: &PageRequest,
+) -> Result<Page<(E::Model, Option<F::Model>)>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    F: EntityTrait,
+    C: ColumnTrait,
+{
+    let rows = keyset(select, sort, id, order, request).all(db).await?;
+    Ok(request.finish(rows))
+}
+
+/// `select` cut to the rows of `request`'s page plus one (which tells
+/// whether there is a next page), in scan order. Columns are named with
+/// their table, so the select may join others.
+fn keyset<Q, C>(select: Q, sort: C, id: C, order: Direction, request: &PageRequest) -> Q
+where
+    Q: QueryFilter + QueryOrder + QuerySelect,
+    C: ColumnTrait,
+{
     let (scan, bound) = request.scan(order);
     let mut select = select;
     if let Some(bound) = bound {
-        select = select.filter(past(Expr::col(sort), Expr::col(id), bound, scan));
+        select = select.filter(past(
+            Expr::col(sort.as_column_ref()),
+            Expr::col(id.as_column_ref()),
+            bound,
+            scan,
+        ));
     }
-    let rows = select
+    select
         .order_by(sort, scan.order())
         .order_by(id, scan.order())
         .limit(request.size() + 1)
-        .all(db)
-        .await?;
-    Ok(request.finish(rows))
 }
 
 /// How a windowed page query groups and orders its rows.

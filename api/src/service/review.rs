@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{CreditRole, ReviewStatus};
-use entity::{comparison, credit, person, review};
+use entity::{comparison, credit, film, person, review};
 use sea_orm::sea_query::{
     Asterisk, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement,
 };
@@ -14,7 +14,7 @@ use sea_orm::{
     QueryOrder, QueryTrait, Select,
 };
 
-use super::page::{Direction, Page, PageRequest, Window, paginate, windowed};
+use super::page::{Direction, Page, PageRequest, Window, paginate, paginate_also, windowed};
 use super::person::PersonRef;
 use super::{group_by, now};
 use crate::domain::text::normalize_name;
@@ -168,6 +168,25 @@ pub async fn list(
     paginate(
         db,
         filtered(filter),
+        review::Column::PublishedAt,
+        review::Column::Id,
+        order,
+        request,
+    )
+    .await
+}
+
+/// [`list`], each review with its film, in one statement.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list_with_films(
+    db: &impl ConnectionTrait,
+    filter: &ReviewFilter,
+    order: Direction,
+    request: &PageRequest,
+) -> Result<Page<(review::Model, Option<film::Model>)>, DbErr> {
+    paginate_also(
+        db,
+        filtered(filter).find_also_related(film::Entity),
         review::Column::PublishedAt,
         review::Column::Id,
         order,

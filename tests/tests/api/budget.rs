@@ -15,7 +15,10 @@ backend_tests!(
     replicas_share_one_budget,
 );
 
-const PAGE: &str = r#"{ reviews(first: 10) { edges { node { headline film { title } } } } }"#;
+/// `commentCount` goes through a DataLoader, whose batching delay keeps
+/// each operation of a batch waiting while the others are admitted.
+const PAGE: &str =
+    r#"{ reviews(first: 10) { edges { node { headline commentCount film { title } } } } }"#;
 
 /// A query that returns far more than its requested cost suggests: it
 /// spends a small budget at once.
@@ -60,7 +63,7 @@ async fn a_batch_cannot_spend_the_same_points_twice(backend: Backend) {
         s.cost_restore_rate = 1;
     })
     .await;
-    // Five operations each asking for about 51 points, run together: their
+    // Five operations each asking for about 60 points, run together: their
     // requested costs are held as each is admitted, so at most two fit.
     let batch: Vec<Value> = (0..5).map(|_| json!({ "query": PAGE })).collect();
     let body: Value = app
