@@ -169,6 +169,9 @@ where
     Ok(request.finish(rows))
 }
 
+/// A row of `E` with its related row of `F`, if any.
+pub type WithRelated<E, F> = (<E as EntityTrait>::Model, Option<<F as EntityTrait>::Model>);
+
 /// [`paginate`] over an entity joined with a related one (each review with
 /// its film, say): the page and its relation in one statement.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -179,7 +182,7 @@ pub async fn paginate_also<E, F, C>(
     id: C,
     order: Direction,
     request: &PageRequest,
-) -> Result<Page<(E::Model, Option<F::Model>)>, sea_orm::DbErr>
+) -> Result<Page<WithRelated<E, F>>, sea_orm::DbErr>
 where
     E: EntityTrait,
     F: EntityTrait,
