@@ -52,7 +52,8 @@ pub struct ReviewFilter {
 }
 
 /// Reviews the public may read: published, and not scheduled for later.
-fn public() -> Select<review::Entity> {
+/// Reviews the public may see: published, and not scheduled for later.
+pub fn public() -> Select<review::Entity> {
     review::Entity::find()
         .filter(review::Column::Status.eq(ReviewStatus::Published))
         .filter(review::Column::PublishedAt.lte(now()))

@@ -20,39 +20,70 @@ pub async fn hit(
     window: Duration,
     limit: u32,
 ) -> Result<Result<(), u64>, DbErr> {
+    hit_all(db, &[key], window, limit).await
+}
+
+/// Counts a hit on each of `keys` (each its own window and limit), in one
+/// statement. Allowed while every window holds at most `limit` hits;
+/// otherwise returns the longest wait among the windows that are full.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn hit_all(
+    db: &impl ConnectionTrait,
+    keys: &[&str],
+    window: Duration,
+    limit: u32,
+) -> Result<Result<(), u64>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Ok(()));
+    }
     let now = now();
     let cutoff = window_cutoff(now, window);
     let statement = db
         .get_database_backend()
-        .build(&upsert_hit(key, now, cutoff));
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| DbErr::Custom("the throttle upsert returned no row".into()))?;
-    let counted = throttle::Model::from_query_result(&row, "")?;
-    if counted.hits as u32 <= limit {
-        return Ok(Ok(()));
+        .build(&upsert_hits(keys, now, cutoff));
+    let rows = db.query_all_raw(statement).await?;
+    if rows.len() != keys.len() {
+        return Err(DbErr::Custom(format!(
+            "the throttle upsert returned {} rows for {} keys",
+            rows.len(),
+            keys.len()
+        )));
     }
-    let elapsed = (now - counted.window_start).num_milliseconds().max(0) as u128;
-    let remaining = window.as_millis().saturating_sub(elapsed);
-    let seconds = u64::try_from(remaining.div_ceil(1000)).unwrap_or(u64::MAX);
-    Ok(Err(seconds.max(1)))
+    let mut wait = None;
+    for row in rows {
+        let counted = throttle::Model::from_query_result(&row, "")?;
+        if counted.hits as u32 > limit {
+            let seconds = remaining_seconds(now, counted.window_start, window);
+            wait = wait.max(Some(seconds));
+        }
+    }
+    Ok(wait.map_or(Ok(()), Err))
 }
 
-/// `INSERT … ON CONFLICT` that counts one hit on `key`, starting a new
-/// window at `now` when the stored one began at or before `cutoff`.
-fn upsert_hit(key: &str, now: DateTime<Utc>, cutoff: DateTime<Utc>) -> InsertStatement {
+/// Whole seconds (at least 1) until a window that began at `start` ends.
+fn remaining_seconds(now: DateTime<Utc>, start: DateTime<Utc>, window: Duration) -> u64 {
+    let elapsed = (now - start).num_milliseconds().max(0) as u128;
+    let remaining = window.as_millis().saturating_sub(elapsed);
+    let seconds = u64::try_from(remaining.div_ceil(1000)).unwrap_or(u64::MAX);
+    seconds.max(1)
+}
+
+/// `INSERT … ON CONFLICT` that counts one hit on each key, starting a new
+/// window at `now` where the stored one began at or before `cutoff`.
+fn upsert_hits(keys: &[&str], now: DateTime<Utc>, cutoff: DateTime<Utc>) -> InsertStatement {
     use sea_orm::sea_query::ExprTrait as _;
     let window_start = Expr::col((throttle::Entity, throttle::Column::WindowStart));
     let expired = || window_start.clone().lte(cutoff);
-    Query::insert()
-        .into_table(throttle::Entity)
-        .columns([
-            throttle::Column::Key,
-            throttle::Column::WindowStart,
-            throttle::Column::Hits,
-        ])
-        .values_panic([key.into(), now.into(), 1.into()])
+    let mut insert = Query::insert();
+    insert.into_table(throttle::Entity).columns([
+        throttle::Column::Key,
+        throttle::Column::WindowStart,
+        throttle::Column::Hits,
+    ]);
+    for key in keys {
+        insert.values_panic([(*key).into(), now.into(), 1.into()]);
+    }
+    insert
         .on_conflict(
             OnConflict::column(throttle::Column::Key)
                 .values([

@@ -395,4 +395,38 @@ backend_tests!(
     a_retry_with_the_same_key_returns_the_first_comment_and_stores_one,
     concurrent_retries_with_one_key_store_one_comment,
     comments_list_threaded_or_flat_oldest_or_newest_first,
+    a_comment_costs_a_fixed_handful_of_statements,
 );
+
+/// Every check `addComment` makes (rate limit, review, duplicate, known
+/// author, idempotency key, both flood counters) and the insert, in at most
+/// six statements, with or without a key.
+async fn a_comment_costs_a_fixed_handful_of_statements(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.comment_flood_seconds = 15;
+        s.trusted_proxies = "127.0.0.1, ::1".into();
+    })
+    .await;
+    let review = app.her_review_id().await;
+    let mut counts = Vec::new();
+    for (n, key) in [(1, None), (2, Some("5b0f3c1e-8d1a-4f6e-9c3b-1a2b3c4d5e6f"))] {
+        let mut input = json!({
+            "reviewId": review,
+            "authorName": "Ada Reader",
+            "authorEmail": format!("ada{n}@example.org"),
+            "body": format!("Comment number {n}."),
+        });
+        if let Some(key) = key {
+            input["idempotencyKey"] = json!(key);
+        }
+        let address = format!("198.51.100.{n}");
+        let before = app.statements.get();
+        let payload = app
+            .add_comment_with(input, &[("x-forwarded-for", &address)])
+            .await;
+        assert!(payload["comment"]["id"].is_string(), "{payload}");
+        counts.push(app.statements.get() - before);
+    }
+    eprintln!("SQL statements per addComment (without, with a key): {counts:?}");
+    assert!(counts.iter().all(|n| *n <= 6), "{counts:?}");
+}

@@ -7,11 +7,12 @@ mod thread;
 pub use self::owner::*;
 pub use self::thread::*;
 
-use entity::comment;
 use entity::enums::CommentStatus;
+use entity::{comment, review as review_entity};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, SqlErr, TryInsertResult,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, SqlErr, TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 
@@ -93,11 +94,6 @@ pub async fn post(
     let secret = posting.secret;
     let request_hash = new.request_hash();
     let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
-    if let Some(key) = &key
-        && let Some(first) = by_idempotency_key(db, key).await?
-    {
-        return replay(first, &request_hash, secret, key);
-    }
 
     let attempt = store(
         db,
@@ -149,25 +145,29 @@ async fn store(
         request_hash,
     } = attempt;
     let txn = begin_write(db).await?;
-    // Again inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes this
-    // check and the insert below one step.
-    if let Some(key) = &key
-        && let Some(first) = by_idempotency_key(&txn, key).await?
-    {
-        return replay(first, &request_hash, secret, key);
-    }
-    let at = now();
-    let Some(review) = review::by_ids(&txn, &[new.review_id])
-        .await?
-        .remove(&new.review_id)
-    else {
+    // Inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes these
+    // checks and the insert below one step.
+    let Some(checks) = Checks::read(&txn, &new, key.as_deref()).await? else {
+        if let Some(key) = &key
+            && let Some(first) = by_idempotency_key(&txn, key).await?
+        {
+            return replay(first, &request_hash, secret, key);
+        }
         return Err(ApiError::Validation(vec![FieldError::new(
             "reviewId",
             InputErrorCode::InvalidReference,
             "There is no published review with this id.",
         )]));
     };
-    if !policy.is_open(&review, at) {
+    if let (Some(key), Some(id)) = (&key, checks.stored_with_key) {
+        let first = comment::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("comment {id} vanished")))?;
+        return replay(first, &request_hash, secret, key);
+    }
+    let at = now();
+    if !policy.is_open(&checks.review, at) {
         return Err(ApiError::CommentsClosed);
     }
     let depth = match new.parent_id {
@@ -196,18 +196,19 @@ async fn store(
             parent.depth + 1
         }
     };
-    if is_duplicate(&txn, &new).await? {
+    if checks.duplicate {
         return Err(ApiError::DuplicateComment);
     }
-    let flood_keys = client
-        .ip_hash
-        .iter()
-        .map(|h| format!("flood:ip:{h}"))
-        .chain([format!("flood:email:{}", new.author_email.as_ref())])
-        .filter(|_| !policy.flood_interval.is_zero());
-    for flood_key in flood_keys {
+    if !policy.flood_interval.is_zero() {
+        let flood_keys: Vec<String> = client
+            .ip_hash
+            .iter()
+            .map(|h| format!("flood:ip:{h}"))
+            .chain([format!("flood:email:{}", new.author_email.as_ref())])
+            .collect();
+        let flood_keys: Vec<&str> = flood_keys.iter().map(String::as_str).collect();
         if let Err(retry_after_secs) =
-            throttle::hit(&txn, &flood_key, policy.flood_interval, 1).await?
+            throttle::hit_all(&txn, &flood_keys, policy.flood_interval, 1).await?
         {
             return Err(ApiError::CommentFlood { retry_after_secs });
         }
@@ -219,16 +220,7 @@ async fn store(
         body: new.body.as_ref(),
         user_agent: client.user_agent.as_deref(),
     });
-    let known_author = comment::Entity::find()
-        .select_only()
-        .column(comment::Column::Id)
-        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
-        .filter(comment::Column::Status.eq(CommentStatus::Approved))
-        .limit(1)
-        .into_tuple::<i32>()
-        .one(&txn)
-        .await?
-        .is_some();
+    let known_author = checks.known_author;
     let status = policy.status(&verdict, known_author);
     let owner_token = secret.owner_token(key.as_deref());
     let row = comment::ActiveModel {
@@ -286,27 +278,79 @@ async fn store(
     }
 }
 
-/// The same review, parent, author, email and body as a comment already
-/// there (and not deleted).
-async fn is_duplicate(db: &impl ConnectionTrait, new: &NewComment) -> Result<bool, DbErr> {
-    let parent = match new.parent_id {
-        Some(id) => comment::Column::ParentId.eq(id),
-        None => comment::Column::ParentId.is_null(),
-    };
-    Ok(comment::Entity::find()
-        .select_only()
-        .column(comment::Column::Id)
-        .filter(comment::Column::ReviewId.eq(new.review_id))
-        .filter(parent)
-        .filter(comment::Column::AuthorName.eq(new.author_name.as_ref()))
-        .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
-        .filter(comment::Column::Body.eq(new.body.as_ref()))
-        .filter(comment::Column::Status.ne(CommentStatus::Trash))
-        .limit(1)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .is_some())
+/// What storing a comment must know from the database, read in one
+/// statement: the review (if public), and whether the comment repeats one
+/// already there, whether its email has an approved comment, and which
+/// comment its idempotency key already stored.
+struct Checks {
+    review: review_entity::Model,
+    duplicate: bool,
+    known_author: bool,
+    stored_with_key: Option<i32>,
+}
+
+impl Checks {
+    /// `None` when the review is not public (or does not exist).
+    async fn read(
+        db: &impl ConnectionTrait,
+        new: &NewComment,
+        key: Option<&str>,
+    ) -> Result<Option<Self>, DbErr> {
+        let parent = match new.parent_id {
+            Some(id) => comment::Column::ParentId.eq(id),
+            None => comment::Column::ParentId.is_null(),
+        };
+        // The same review, parent, author, email and body as a comment
+        // already there (and not deleted).
+        let duplicate = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::Id)
+            .filter(comment::Column::ReviewId.eq(new.review_id))
+            .filter(parent)
+            .filter(comment::Column::AuthorName.eq(new.author_name.as_ref()))
+            .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+            .filter(comment::Column::Body.eq(new.body.as_ref()))
+            .filter(comment::Column::Status.ne(CommentStatus::Trash))
+            .into_query();
+        let known_author = comment::Entity::find()
+            .select_only()
+            .column(comment::Column::Id)
+            .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
+            .filter(comment::Column::Status.eq(CommentStatus::Approved))
+            .into_query();
+        let mut select = review::public()
+            .filter(review_entity::Column::Id.eq(new.review_id))
+            .into_query();
+        select
+            .expr_as(Expr::exists(duplicate), "duplicate")
+            .expr_as(Expr::exists(known_author), "known_author");
+        if let Some(key) = key {
+            let stored_with_key = comment::Entity::find()
+                .select_only()
+                .column(comment::Column::Id)
+                .filter(comment::Column::IdempotencyKey.eq(key))
+                .into_query();
+            select.expr_as(
+                Expr::SubQuery(None, Box::new(stored_with_key.into())),
+                "stored_with_key",
+            );
+        }
+        let Some(row) = db
+            .query_one_raw(db.get_database_backend().build(&select))
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            review: review_entity::Model::from_query_result(&row, "")?,
+            duplicate: row.try_get("", "duplicate")?,
+            known_author: row.try_get("", "known_author")?,
+            stored_with_key: match key {
+                Some(_) => row.try_get("", "stored_with_key")?,
+                None => None,
+            },
+        }))
+    }
 }
 
 async fn by_idempotency_key(
