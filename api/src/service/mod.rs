@@ -16,6 +16,9 @@ pub mod review;
 pub mod secret;
 pub mod throttle;
 pub mod token;
+mod write;
+
+pub use write::{WriteTxn, begin_write};
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -35,20 +38,4 @@ pub(crate) fn group_by<T, K: Hash + Eq>(rows: Vec<T>, key: impl Fn(&T) -> K) -> 
         map.entry(key(&row)).or_default().push(row);
     }
     map
-}
-
-/// Starts a transaction that will write. On SQLite it takes the write lock at
-/// `BEGIN` (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
-/// timeout instead of failing with "database is locked" when a read lock
-/// cannot be upgraded. PostgreSQL ignores the mode.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn begin_write(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
 }

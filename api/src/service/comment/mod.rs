@@ -11,8 +11,8 @@ use entity::enums::CommentStatus;
 use entity::{comment, review as review_entity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, SqlErr, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait, SqlErr, TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 
@@ -144,12 +144,13 @@ async fn store(
         key,
         request_hash,
     } = attempt;
-    let txn = begin_write(db).await?;
+    let write = begin_write(db).await?;
+    let txn: &DatabaseTransaction = &write;
     // Inside the transaction: on SQLite, `BEGIN IMMEDIATE` makes these
     // checks and the insert below one step.
-    let Some(checks) = Checks::read(&txn, &new, key.as_deref()).await? else {
+    let Some(checks) = Checks::read(txn, &new, key.as_deref()).await? else {
         if let Some(key) = &key
-            && let Some(first) = by_idempotency_key(&txn, key).await?
+            && let Some(first) = by_idempotency_key(txn, key).await?
         {
             return replay(first, &request_hash, secret, key);
         }
@@ -161,7 +162,7 @@ async fn store(
     };
     if let (Some(key), Some(id)) = (&key, checks.stored_with_key) {
         let first = comment::Entity::find_by_id(id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("comment {id} vanished")))?;
         return replay(first, &request_hash, secret, key);
@@ -173,7 +174,7 @@ async fn store(
     let depth = match new.parent_id {
         None => 0,
         Some(parent_id) => {
-            let parent = comment::Entity::find_by_id(parent_id).one(&txn).await?;
+            let parent = comment::Entity::find_by_id(parent_id).one(txn).await?;
             let Some(parent) = parent
                 .filter(|p| p.review_id == new.review_id && p.status == CommentStatus::Approved)
             else {
@@ -208,7 +209,7 @@ async fn store(
             .collect();
         let flood_keys: Vec<&str> = flood_keys.iter().map(String::as_str).collect();
         if let Err(retry_after_secs) =
-            throttle::hit_all(&txn, &flood_keys, policy.flood_interval, 1).await?
+            throttle::hit_all(txn, &flood_keys, policy.flood_interval, 1).await?
         {
             return Err(ApiError::CommentFlood { retry_after_secs });
         }
@@ -243,7 +244,7 @@ async fn store(
     };
     let inserted = comment::Entity::insert(row)
         .on_conflict_do_nothing_on([comment::Column::IdempotencyKey])
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await;
     // Nothing inserted means a concurrent request with the same key won the
     // race: PostgreSQL's unique index let one insert through, and this one
@@ -257,7 +258,7 @@ async fn store(
     };
     match (comment, key) {
         (Some(comment), _) => {
-            txn.commit().await?;
+            write.commit().await?;
             tracing::info!(comment_id = comment.id, status = ?comment.status, ?verdict, "comment stored");
             Ok(Posted {
                 comment,
@@ -266,7 +267,7 @@ async fn store(
             })
         }
         (None, Some(key)) => {
-            txn.rollback().await?;
+            write.rollback().await?;
             let first = by_idempotency_key(db, &key)
                 .await?
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the comment was not stored")))?;

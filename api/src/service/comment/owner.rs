@@ -4,8 +4,8 @@
 use entity::comment;
 use entity::enums::CommentStatus;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
 };
 
 use crate::domain::{AuthorName, AuthorUrl, CommentBody};
@@ -67,8 +67,9 @@ pub async fn edit(
     token: &str,
     edit: Edit,
 ) -> ApiResult<comment::Model> {
-    let txn = begin_write(db).await?;
-    let comment = editable(&txn, policy, id, token).await?;
+    let write = begin_write(db).await?;
+    let txn: &DatabaseTransaction = &write;
+    let comment = editable(txn, policy, id, token).await?;
     let author_name = edit
         .author_name
         .map(AuthorName::into_inner)
@@ -95,8 +96,8 @@ pub async fn edit(
     row.author_url = Set(author_url);
     row.status = Set(status);
     row.updated_at = Set(now());
-    let updated = row.update(&txn).await?;
-    txn.commit().await?;
+    let updated = row.update(txn).await?;
+    write.commit().await?;
     Ok(updated)
 }
 
@@ -109,12 +110,13 @@ pub async fn delete(
     id: i32,
     token: &str,
 ) -> ApiResult<comment::Model> {
-    let txn = begin_write(db).await?;
-    let comment = editable(&txn, policy, id, token).await?;
+    let write = begin_write(db).await?;
+    let txn: &DatabaseTransaction = &write;
+    let comment = editable(txn, policy, id, token).await?;
     let mut row: comment::ActiveModel = comment.into();
     row.status = Set(CommentStatus::Trash);
     row.updated_at = Set(now());
-    let deleted = row.update(&txn).await?;
-    txn.commit().await?;
+    let deleted = row.update(txn).await?;
+    write.commit().await?;
     Ok(deleted)
 }

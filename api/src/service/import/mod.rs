@@ -11,7 +11,7 @@ mod format;
 mod upsert;
 
 use entity::film;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait};
 
 pub use self::format::*;
 use self::upsert::{
@@ -73,44 +73,45 @@ pub async fn import(
     db: &DatabaseConnection,
     content: &Content,
 ) -> Result<ImportReport, ImportError> {
-    let txn = begin_write(db).await?;
+    let write = begin_write(db).await?;
+    let txn: &DatabaseTransaction = &write;
     let mut report = ImportReport::default();
     for p in &content.people {
-        report.count(upsert_person(&txn, p).await?.1);
+        report.count(upsert_person(txn, p).await?.1);
     }
     for f in &content.films {
-        let (film_id, outcome) = upsert_film(&txn, f).await?;
+        let (film_id, outcome) = upsert_film(txn, f).await?;
         report.count(outcome);
         for c in &f.credits {
-            let person_id = person_id(&txn, &c.person).await?;
-            report.count(upsert_credit(&txn, film_id, person_id, c).await?);
+            let person_id = person_id(txn, &c.person).await?;
+            report.count(upsert_credit(txn, film_id, person_id, c).await?);
         }
         for (position, l) in f.locations.iter().enumerate() {
-            report.count(upsert_location(&txn, film_id, position as i32, l).await?);
+            report.count(upsert_location(txn, film_id, position as i32, l).await?);
         }
     }
     for r in &content.reviews {
-        let film_id = film_id(&txn, &r.film).await?;
-        let (review_id, outcome) = upsert_review(&txn, film_id, r).await?;
+        let film_id = film_id(txn, &r.film).await?;
+        let (review_id, outcome) = upsert_review(txn, film_id, r).await?;
         report.count(outcome);
         for (position, c) in r.comparisons.iter().enumerate() {
             report.count(
-                upsert_comparison(&txn, Source::Review(review_id), position as i32, c).await?,
+                upsert_comparison(txn, Source::Review(review_id), position as i32, c).await?,
             );
         }
         for c in &r.comments {
             let created_at = c.created_at.or(r.published_at).unwrap_or_else(now);
-            let (comment_id, outcome) = upsert_comment(&txn, review_id, created_at, c).await?;
+            let (comment_id, outcome) = upsert_comment(txn, review_id, created_at, c).await?;
             report.count(outcome);
             for (position, cmp) in c.comparisons.iter().enumerate() {
                 report.count(
-                    upsert_comparison(&txn, Source::Comment(comment_id), position as i32, cmp)
+                    upsert_comparison(txn, Source::Comment(comment_id), position as i32, cmp)
                         .await?,
                 );
             }
         }
     }
-    txn.commit().await?;
+    write.commit().await?;
     Ok(report)
 }
 

@@ -10,8 +10,8 @@ use entity::comment;
 use entity::enums::CommentStatus;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter,
 };
 
 pub use self::policy::{Policy, Submission, Verdict};
@@ -79,8 +79,9 @@ pub async fn moderate(
     ids: &[i32],
     status: CommentStatus,
 ) -> ApiResult<Vec<Moderated>> {
-    let txn = begin_write(db).await?;
-    let mut found = any_by_ids(&txn, ids).await?;
+    let write = begin_write(db).await?;
+    let txn: &DatabaseTransaction = &write;
+    let mut found = any_by_ids(txn, ids).await?;
     let mut changed = Vec::with_capacity(ids.len());
     let at = now();
     for id in ids {
@@ -94,7 +95,7 @@ pub async fn moderate(
             let mut row: comment::ActiveModel = comment.into();
             row.status = Set(status);
             row.updated_at = Set(at);
-            let updated = row.update(&txn).await?;
+            let updated = row.update(txn).await?;
             entity::moderation_event::ActiveModel {
                 comment_id: Set(updated.id),
                 token_id: Set(Some(actor.id)),
@@ -104,13 +105,13 @@ pub async fn moderate(
                 created_at: Set(at),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             updated
         };
         changed.push(Moderated { comment, previous });
     }
-    txn.commit().await?;
+    write.commit().await?;
     Ok(changed)
 }
 

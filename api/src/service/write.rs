@@ -1,0 +1,67 @@
+//! Write transactions.
+//!
+//! On SQLite one connection writes at a time. Left to SQLite, writers that
+//! find the lock taken sleep in its busy handler, in steps that grow to
+//! 100 ms, so under load a comment could wait half a second with the lock
+//! free most of that time. Here a process-wide queue hands the lock over
+//! the moment it is released, first come first served. PostgreSQL locks
+//! rows, not the database, and takes no turn.
+
+use std::ops::Deref;
+use std::sync::{Arc, LazyLock};
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The queue of SQLite writers in this process.
+static SQLITE_WRITER: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+
+/// A transaction that will write, holding SQLite's writer turn (if any)
+/// until it is committed, rolled back or dropped. Use `&*txn` where a
+/// connection is wanted.
+pub struct WriteTxn {
+    // Declared first, so it is dropped (and rolled back) before the turn
+    // passes on.
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+/// Starts a transaction that will write. On SQLite it waits for this
+/// process's writer turn, then takes the write lock at `BEGIN` (`BEGIN
+/// IMMEDIATE`), so a read lock is never upgraded into "database is locked".
+/// PostgreSQL ignores the mode.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    let turn = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_WRITER.clone().lock_owned().await),
+        _ => None,
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(WriteTxn { txn, _turn: turn })
+}
