@@ -69,7 +69,7 @@ async fn whole_request() -> Duration {
     let path = std::env::temp_dir().join(format!("marquee-bench-{}.db", std::process::id()));
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    settings.database_url = format!("sqlite://{}?mode=rwc", path.display());
+    settings.database_url = format!("sqlite://{}?mode=rwc", path.display()).into();
     settings.workers = 1;
     settings.cost_budget = 1_000_000_000;
     let app = Application::build(settings)

@@ -5,6 +5,8 @@
 
 use std::net::IpAddr;
 
+use ipnet::{IpNet, Ipv4Net};
+
 /// Where a request came from, as far as the server can tell: what the
 /// HTTP layer hands the services about a client.
 #[derive(Debug, Clone, Default)]
@@ -16,54 +18,31 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-/// One trusted address or network, e.g. `10.0.0.0/8` or `::1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Network {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    fn parse(s: &str) -> Result<Self, String> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{s}` is not an IP address or network"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
+/// One trusted address or network, e.g. `10.0.0.0/8` or `::1`: a bare
+/// address is a network of one (/32 or /128). An IPv4-mapped network
+/// (`::ffff:10.0.0.0/104`) is read as the IPv4 network it maps, since
+/// addresses are compared in their [`canonical`] form.
+fn parse_network(s: &str) -> Result<IpNet, String> {
+    let not_an_address = || format!("`{s}` is not an IP address or network");
+    let net = match s.split_once('/') {
+        None => IpNet::from(s.parse::<IpAddr>().map_err(|_| not_an_address())?),
+        Some((addr, prefix)) => {
+            let addr = addr.trim().parse().map_err(|_| not_an_address())?;
+            prefix
                 .trim()
-                .parse::<u8>()
+                .parse()
                 .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("`{s}` has a bad prefix length"))?,
-            None => max,
-        };
-        Ok(Self { addr, prefix })
-    }
-
-    fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        match (canonical(self.addr), ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
+                .and_then(|prefix| IpNet::new(addr, prefix).ok())
+                .ok_or_else(|| format!("`{s}` has a bad prefix length"))?
         }
-    }
+    };
+    Ok(match net {
+        IpNet::V6(v6) => match (v6.addr().to_ipv4_mapped(), v6.prefix_len().checked_sub(96)) {
+            (Some(v4), Some(prefix)) => Ipv4Net::new(v4, prefix).map_or(net, IpNet::V4),
+            _ => net,
+        },
+        v4 => v4,
+    })
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) as plain IPv4.
@@ -76,7 +55,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<Network>);
+pub struct TrustedProxies(Vec<IpNet>);
 
 impl TrustedProxies {
     /// Parses a comma-separated list of addresses and networks.
@@ -84,13 +63,13 @@ impl TrustedProxies {
         list.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(Network::parse)
+            .map(parse_network)
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|n| n.contains(ip))
+        self.0.iter().any(|net| net.contains(&ip))
     }
 
     /// The client: the peer, unless the peer is a trusted proxy; then the
@@ -182,8 +161,63 @@ mod tests {
     }
 
     #[test]
+    fn mapped_ipv6_networks_match_ipv4_addresses() {
+        let t = TrustedProxies::parse("::ffff:10.0.0.0/104").unwrap();
+        assert!(t.trusts(ip("10.1.2.3")));
+        assert!(!t.trusts(ip("11.0.0.1")));
+    }
+
+    #[test]
+    fn a_bare_mapped_address_trusts_that_address_only() {
+        let t = TrustedProxies::parse("::ffff:10.0.0.1").unwrap();
+        assert!(t.trusts(ip("10.0.0.1")));
+        assert!(!t.trusts(ip("10.0.0.2")));
+        assert!(!t.trusts(ip("198.51.100.7")));
+    }
+
+    #[test]
+    fn bare_addresses_and_networks_are_read_with_spaces_around_them() {
+        let t = TrustedProxies::parse(" 192.0.2.1 , 10.0.0.0 / 8,, 2001:db8::/32 ").unwrap();
+        assert!(t.trusts(ip("192.0.2.1")));
+        assert!(!t.trusts(ip("192.0.2.2")));
+        assert!(t.trusts(ip("10.255.0.1")));
+        assert!(t.trusts(ip("2001:db8::7")));
+        assert!(!t.trusts(ip("2001:db9::7")));
+    }
+
+    #[test]
+    fn a_network_with_host_bits_set_is_the_whole_network() {
+        let t = TrustedProxies::parse("10.1.2.3/8").unwrap();
+        assert!(t.trusts(ip("10.200.0.1")));
+    }
+
+    #[test]
     fn a_bad_list_is_refused() {
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse("not-an-ip").is_err());
+    }
+
+    #[test]
+    fn a_bad_entry_is_named_in_the_error() {
+        assert_eq!(
+            TrustedProxies::parse("10.0.0.0/8, 10.0.0.0/33").unwrap_err(),
+            "`10.0.0.0/33` has a bad prefix length"
+        );
+        assert_eq!(
+            TrustedProxies::parse("::1/129").unwrap_err(),
+            "`::1/129` has a bad prefix length"
+        );
+        assert_eq!(
+            TrustedProxies::parse("10.0.0.0/x").unwrap_err(),
+            "`10.0.0.0/x` has a bad prefix length"
+        );
+        assert_eq!(
+            TrustedProxies::parse("proxy.internal").unwrap_err(),
+            "`proxy.internal` is not an IP address or network"
+        );
+        assert_eq!(
+            TrustedProxies::parse("10.0.0/8").unwrap_err(),
+            "`10.0.0/8` is not an IP address or network"
+        );
     }
 }

@@ -1,9 +1,14 @@
 //! Settings, from command-line flags and `MARQUEE_*` / `DATABASE_URL`
 //! environment variables. Every setting has a default that works as it is.
+//! The secret and the database URL (which may hold a password) are
+//! [`SecretString`]s: `Debug` prints them redacted, so they cannot reach a
+//! log by accident.
 
+use std::convert::Infallible;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 
 /// The secret used when none is set: fine on a laptop, never in production.
 pub const DEVELOPMENT_SECRET: &str = "marquee-development-secret";
@@ -115,10 +120,11 @@ pub struct Settings {
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://marquee.db?mode=rwc",
+        value_parser = secret,
         hide_env_values = true,
         global = true
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
 
     /// HTTP worker threads; 0 means one per CPU core.
     #[arg(long, env = "MARQUEE_WORKERS",
@@ -176,11 +182,12 @@ pub struct Settings {
         long,
         env = "MARQUEE_SECRET",
         default_value = DEVELOPMENT_SECRET,
+        value_parser = secret,
         hide_env_values = true,
         hide_default_value = true,
         global = true
     )]
-    pub secret: String,
+    pub secret: SecretString,
 
     /// Reverse proxies whose `X-Forwarded-For` is believed: addresses and
     /// networks, comma-separated (e.g. `10.0.0.0/8,::1`). Empty: none.
@@ -415,6 +422,11 @@ pub struct Settings {
     pub ws_max_subscriptions: u32,
 }
 
+/// Reads a setting that must never be logged.
+fn secret(setting: &str) -> Result<SecretString, Infallible> {
+    Ok(SecretString::from(setting))
+}
+
 /// Checks `MARQUEE_WS_ALLOWED_ORIGINS` when it is read, so a typo stops the
 /// server at start rather than refusing every browser.
 fn origin_list(setting: &str) -> Result<String, String> {
@@ -450,5 +462,46 @@ impl Settings {
     /// and embedding.
     pub fn defaults() -> Self {
         Cli::parse_from(["marquee"]).settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn debug_output_shows_neither_the_secret_nor_the_database_password() {
+        // Arrange
+        let cli = Cli::parse_from([
+            "marquee",
+            "--database-url",
+            "postgres://marquee:hunter2-db-password@db.internal/marquee",
+            "--secret",
+            "correct-horse-battery-staple",
+        ]);
+        // Act
+        let printed = format!("{cli:?} {:?} {:#?}", cli.settings, cli.settings);
+        // Assert
+        for leak in ["hunter2-db-password", "correct-horse-battery-staple"] {
+            assert!(!printed.contains(leak), "{leak} in {printed}");
+        }
+        assert!(printed.contains("REDACTED"), "{printed}");
+        assert_eq!(
+            cli.settings.database_url.expose_secret(),
+            "postgres://marquee:hunter2-db-password@db.internal/marquee"
+        );
+        assert_eq!(
+            cli.settings.secret.expose_secret(),
+            "correct-horse-battery-staple"
+        );
+    }
+
+    #[test]
+    fn the_secret_and_database_url_defaults_parse() {
+        let settings = Cli::try_parse_from(["marquee"]).unwrap().settings;
+        assert!(!settings.database_url.expose_secret().is_empty());
+        assert!(!settings.secret.expose_secret().is_empty());
     }
 }

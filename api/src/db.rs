@@ -7,6 +7,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, DatabaseBackend, DatabaseConnection};
+use secrecy::{ExposeSecret, SecretString};
 
 /// Starts the SQL of statements no request runs (the periodic flush of cost
 /// budgets): [`StatementCounter`] leaves them out, so it counts request
@@ -111,11 +112,11 @@ impl Timeouts {
 /// unreachable database is reported quickly rather than after the pool's
 /// usual ten seconds.
 pub async fn connect(
-    url: &str,
+    url: &SecretString,
     max_connections: u32,
     timeouts: Timeouts,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
-    let mut opts = ConnectOptions::new(url.to_owned());
+    let mut opts = ConnectOptions::new(url.expose_secret().to_owned());
     let statement_ms = timeouts.statement.as_millis().to_string();
     opts.max_connections(max_connections)
         .min_connections(1)

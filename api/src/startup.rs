@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::client_ip::TrustedProxies;
@@ -61,7 +62,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("MARQUEE_TRUSTED_PROXIES: {e}"))?;
         let ws_allowed_origins = AllowedOrigins::parse(&settings.ws_allowed_origins)
             .map_err(|e| anyhow::anyhow!("MARQUEE_WS_ALLOWED_ORIGINS: {e}"))?;
-        if settings.secret == crate::config::DEVELOPMENT_SECRET {
+        if settings.secret.expose_secret() == crate::config::DEVELOPMENT_SECRET {
             tracing::warn!(
                 "MARQUEE_SECRET is not set: using the development secret; set a long random one in production"
             );

@@ -302,7 +302,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
     let url = url.to_owned();
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".into();
-    settings.database_url = url.clone();
+    settings.database_url = url.clone().into();
     settings.workers = 1;
     settings.db_max_connections = 5;
     // Tests post many comments from one address; the tests of flood control

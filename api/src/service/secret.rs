@@ -3,26 +3,22 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-/// The server's secret, the same on every replica.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
+/// The server's secret, the same on every replica. `Debug` prints it
+/// redacted; only the HMAC keying reads it.
+#[derive(Debug, Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
-    pub fn new(secret: impl Into<String>) -> Self {
+    pub fn new(secret: impl Into<SecretString>) -> Self {
         Self(secret.into())
     }
 
     fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(self.0.as_bytes()).expect("HMAC takes any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.expose_secret().as_bytes())
+            .expect("HMAC takes any key length");
         for part in parts {
             mac.update(&(part.len() as u64).to_le_bytes());
             mac.update(part);
@@ -74,6 +70,12 @@ mod tests {
     fn random_owner_tokens_differ() {
         let s = Secret::new("k");
         assert_ne!(s.owner_token(None), s.owner_token(None));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let printed = format!("{:?}", Secret::new("k-very-secret"));
+        assert!(!printed.contains("k-very-secret"), "{printed}");
     }
 
     #[test]

@@ -1,6 +1,13 @@
 //! Reader comments: plain text rendered to HTML that is safe to embed,
 //! with bare URLs linked `nofollow ugc`.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use ammonia::{Builder, UrlRelative};
+
+use super::sanitize::sanitize;
+
 /// Renders a reader's plain-text comment to HTML.
 ///
 /// Everything is escaped (`&<>"'`), so markup typed in a comment shows as
@@ -14,7 +21,30 @@
 /// "Hi <b>all</b>\nsee https://example.com.\n\nBye"
 /// -> "<p>Hi &lt;b&gt;all&lt;/b&gt;<br>\nsee <a href=\"https://example.com\" rel=\"nofollow ugc\">https://example.com</a>.</p>\n<p>Bye</p>"
 /// ```
+///
+/// Last, the HTML goes through [`sanitize`] with the [`COMMENT_HTML`]
+/// allow-list.
 pub fn plain_text_to_safe_html(text: &str) -> String {
+    sanitize(render(text), &COMMENT_HTML)
+}
+
+/// What [`plain_text_to_safe_html`] may serve: paragraphs, line breaks, and
+/// links to absolute `http:` or `https:` URLs, every one of them
+/// `rel="nofollow ugc"` whatever it said before.
+static COMMENT_HTML: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut policy = Builder::empty();
+    policy
+        .tags(HashSet::from(["p", "br", "a"]))
+        .generic_attributes(HashSet::new())
+        .tag_attributes(HashMap::from([("a", HashSet::from(["href"]))]))
+        .url_schemes(HashSet::from(["http", "https"]))
+        .url_relative(UrlRelative::Deny)
+        .link_rel(Some("nofollow ugc"));
+    policy
+});
+
+/// The comment's HTML as written here, before the last pass.
+fn render(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut block: Vec<&str> = Vec::new();
@@ -221,6 +251,55 @@ mod tests {
         let html = plain_text_to_safe_html("https://a.example and HTTPS://B.example/");
         assert_eq!(html.matches("<a href=").count(), 2, "{html}");
         assert!(html.contains("href=\"HTTPS://B.example/\""), "{html}");
+    }
+
+    #[test]
+    fn everything_the_renderer_emits_passes_the_last_pass_unchanged() {
+        let text = "Hi <b>all</b> & \"you\" 'too'\nsee https://example.com/a?b=1&c=2.\n\n\
+                    (HTTP://B.example/x) and https://ja.wikipedia.org/wiki/日本 ok";
+        let rendered = render(text);
+        for piece in [
+            "<p>",
+            "<br>",
+            "<a href=",
+            " rel=\"nofollow ugc\"",
+            "&quot;",
+            "&#39;",
+        ] {
+            assert!(rendered.contains(piece), "no {piece} in {rendered}");
+        }
+        assert_eq!(plain_text_to_safe_html(text), rendered);
+    }
+
+    #[test]
+    fn the_last_pass_removes_what_the_renderer_never_emits() {
+        for (html, served) in [
+            ("<p>hi</p><script>alert(1)</script>", "<p>hi</p>"),
+            ("<p onclick=\"alert(1)\">hi</p>", "<p>hi</p>"),
+            ("<p><img src=\"https://example.com/x.png\"></p>", "<p></p>"),
+            (
+                "<p><em>no</em> <strong>markup</strong></p>",
+                "<p>no markup</p>",
+            ),
+            (
+                "<a href=\"javascript:alert(1)\" rel=\"nofollow ugc\">x</a>",
+                "<a rel=\"nofollow ugc\">x</a>",
+            ),
+            (
+                "<a href=\"/relative\" rel=\"nofollow ugc\">x</a>",
+                "<a rel=\"nofollow ugc\">x</a>",
+            ),
+            (
+                "<a href=\"https://example.com\" rel=\"opener\" target=\"_blank\">x</a>",
+                "<a href=\"https://example.com\" rel=\"nofollow ugc\">x</a>",
+            ),
+            (
+                "<a href=\"https://example.com\">x</a>",
+                "<a href=\"https://example.com\" rel=\"nofollow ugc\">x</a>",
+            ),
+        ] {
+            assert_eq!(sanitize(html.to_owned(), &COMMENT_HTML), served, "{html}");
+        }
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! Reviews: CommonMark rendered to HTML that is safe to embed, and the
 //! plain-text excerpt of a review.
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use ammonia::{Builder, UrlRelative};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+use super::sanitize::sanitize;
 
 /// The Markdown extensions reviews may use.
 fn markdown_options() -> Options {
@@ -16,7 +23,80 @@ fn markdown_options() -> Options {
 /// destinations are kept only when relative (starting with `/`, `#`, or
 /// without a scheme) or `http:`, `https:` or `mailto:`; any other link
 /// points at `#`, and any other image is dropped in favour of its alt text.
+/// Last, the HTML goes through [`sanitize`] with the [`REVIEW_HTML`]
+/// allow-list.
 pub fn markdown_to_safe_html(md: &str) -> String {
+    sanitize(render(md), &REVIEW_HTML)
+}
+
+/// What [`markdown_to_safe_html`] may serve: exactly the tags and attributes
+/// pulldown-cmark writes with [`markdown_options`] (a fenced code block's
+/// `language-…` its only class, a table cell's alignment its only style),
+/// link and image destinations relative or with a scheme that
+/// [`is_safe_destination`] allows, and no `rel` added to links.
+static REVIEW_HTML: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let alignments = || {
+        HashMap::from([(
+            "style",
+            HashSet::from([
+                "text-align: left",
+                "text-align: center",
+                "text-align: right",
+            ]),
+        )])
+    };
+    let mut policy = Builder::empty();
+    policy
+        .tags(HashSet::from([
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "code",
+            "ol",
+            "ul",
+            "li",
+            "hr",
+            "br",
+            "em",
+            "strong",
+            "del",
+            "a",
+            "img",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+        ]))
+        .generic_attributes(HashSet::new())
+        .tag_attributes(HashMap::from([
+            ("a", HashSet::from(["href", "title"])),
+            ("img", HashSet::from(["src", "alt", "title"])),
+            ("ol", HashSet::from(["start"])),
+            ("code", HashSet::from(["class"])),
+        ]))
+        .tag_attribute_values(HashMap::from([("th", alignments()), ("td", alignments())]))
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("code", "class") => value
+                .starts_with("language-")
+                .then_some(Cow::Borrowed(value)),
+            _ => Some(Cow::Borrowed(value)),
+        })
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_relative(UrlRelative::PassThrough)
+        .link_rel(None);
+    policy
+});
+
+/// The review's HTML as pulldown-cmark writes it, before the last pass.
+fn render(md: &str) -> String {
     // Whether each open image is kept, so its end is kept or dropped too.
     let mut images: Vec<bool> = Vec::new();
     let events = Parser::new_ext(md, markdown_options()).filter_map(|event| match event {
@@ -262,6 +342,81 @@ mod tests {
         assert!(html.contains("<li>one</li>"), "{html}");
         assert!(html.contains("<blockquote>"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
+    }
+
+    /// A review that uses every construct the renderer knows.
+    const EVERYTHING: &str = concat!(
+        "# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five\n\n###### Six\n\n",
+        "She said \"don't\" & left *quietly*, **loudly**, ~~never~~, `a < b`.  \n",
+        "A hard break, a [link](https://example.com/a?b=1&c=2 \"A 'title'\"), ",
+        "a [relative one](../films/her#cast), <editor@example.com>, ",
+        "<https://example.com>, and ![a poster](/img/her.jpg \"Her\").\n\n",
+        "> A quote\n\n",
+        "3. three\n4. four\n\n",
+        "- a\n- b\n\n",
+        "---\n\n",
+        "```rust\nfn main() { println!(\"<hi>\"); }\n```\n\n",
+        "    indented <code>\n\n",
+        "| left | centre | right | none |\n",
+        "|:-----|:------:|------:|------|\n",
+        "| 1 | 2 | 3 | 4 |\n",
+    );
+
+    #[test]
+    fn everything_the_renderer_emits_passes_the_last_pass_unchanged() {
+        let rendered = render(EVERYTHING);
+        for tag in REVIEW_HTML.clone_tags() {
+            assert!(
+                rendered.contains(&format!("<{tag}")),
+                "no <{tag} in {rendered}"
+            );
+        }
+        for attribute in [
+            " href=",
+            " title=",
+            " src=",
+            " alt=",
+            " start=",
+            " class=\"language-rust\"",
+            " style=\"text-align: left\"",
+            " style=\"text-align: center\"",
+            " style=\"text-align: right\"",
+        ] {
+            assert!(rendered.contains(attribute), "no {attribute} in {rendered}");
+        }
+        assert_eq!(markdown_to_safe_html(EVERYTHING), rendered);
+    }
+
+    #[test]
+    fn the_last_pass_removes_what_the_renderer_never_emits() {
+        for (html, served) in [
+            ("<p>hi</p><script>alert(1)</script>", "<p>hi</p>"),
+            ("<p onclick=\"alert(1)\">hi</p>", "<p>hi</p>"),
+            ("<iframe src=\"https://example.com\"></iframe>", ""),
+            ("<div><b>bold</b></div>", "bold"),
+            (
+                "<a href=\"javascript:alert(1)\" rel=\"opener\">x</a>",
+                "<a>x</a>",
+            ),
+            (
+                "<a href=\"data:text/html,hi\" target=\"_blank\">x</a>",
+                "<a>x</a>",
+            ),
+            (
+                "<img src=\"/x.jpg\" alt=\"x\" onerror=\"alert(1)\">",
+                "<img src=\"/x.jpg\" alt=\"x\">",
+            ),
+            (
+                "<pre><code class=\"x language-rust\">a</code></pre>",
+                "<pre><code>a</code></pre>",
+            ),
+            (
+                "<table><tbody><tr><td style=\"background: url(/x)\">1</td></tr></tbody></table>",
+                "<table><tbody><tr><td>1</td></tr></tbody></table>",
+            ),
+        ] {
+            assert_eq!(sanitize(html.to_owned(), &REVIEW_HTML), served, "{html}");
+        }
     }
 
     #[test]

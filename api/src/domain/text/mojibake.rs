@@ -2,33 +2,21 @@
 
 use std::borrow::Cow;
 
-/// Mac OS Roman, bytes 0x80 to 0xFF (0x00 to 0x7F are ASCII). 0xDB is the
-/// euro sign, as in Mac OS 8.5 and later; 0xF0 is the Apple logo in the
-/// private use area.
-#[rustfmt::skip]
-const MAC_ROMAN_HIGH: [char; 128] = [
-    '\u{00C4}', '\u{00C5}', '\u{00C7}', '\u{00C9}', '\u{00D1}', '\u{00D6}', '\u{00DC}', '\u{00E1}', // 0x80
-    '\u{00E0}', '\u{00E2}', '\u{00E4}', '\u{00E3}', '\u{00E5}', '\u{00E7}', '\u{00E9}', '\u{00E8}', // 0x88
-    '\u{00EA}', '\u{00EB}', '\u{00ED}', '\u{00EC}', '\u{00EE}', '\u{00EF}', '\u{00F1}', '\u{00F3}', // 0x90
-    '\u{00F2}', '\u{00F4}', '\u{00F6}', '\u{00F5}', '\u{00FA}', '\u{00F9}', '\u{00FB}', '\u{00FC}', // 0x98
-    '\u{2020}', '\u{00B0}', '\u{00A2}', '\u{00A3}', '\u{00A7}', '\u{2022}', '\u{00B6}', '\u{00DF}', // 0xA0
-    '\u{00AE}', '\u{00A9}', '\u{2122}', '\u{00B4}', '\u{00A8}', '\u{2260}', '\u{00C6}', '\u{00D8}', // 0xA8
-    '\u{221E}', '\u{00B1}', '\u{2264}', '\u{2265}', '\u{00A5}', '\u{00B5}', '\u{2202}', '\u{2211}', // 0xB0
-    '\u{220F}', '\u{03C0}', '\u{222B}', '\u{00AA}', '\u{00BA}', '\u{03A9}', '\u{00E6}', '\u{00F8}', // 0xB8
-    '\u{00BF}', '\u{00A1}', '\u{00AC}', '\u{221A}', '\u{0192}', '\u{2248}', '\u{2206}', '\u{00AB}', // 0xC0
-    '\u{00BB}', '\u{2026}', '\u{00A0}', '\u{00C0}', '\u{00C3}', '\u{00D5}', '\u{0152}', '\u{0153}', // 0xC8
-    '\u{2013}', '\u{2014}', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}', '\u{00F7}', '\u{25CA}', // 0xD0
-    '\u{00FF}', '\u{0178}', '\u{2044}', '\u{20AC}', '\u{2039}', '\u{203A}', '\u{FB01}', '\u{FB02}', // 0xD8
-    '\u{2021}', '\u{00B7}', '\u{201A}', '\u{201E}', '\u{2030}', '\u{00C2}', '\u{00CA}', '\u{00C1}', // 0xE0
-    '\u{00CB}', '\u{00C8}', '\u{00CD}', '\u{00CE}', '\u{00CF}', '\u{00CC}', '\u{00D3}', '\u{00D4}', // 0xE8
-    '\u{F8FF}', '\u{00D2}', '\u{00DA}', '\u{00DB}', '\u{00D9}', '\u{0131}', '\u{02C6}', '\u{02DC}', // 0xF0
-    '\u{00AF}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{00B8}', '\u{02DD}', '\u{02DB}', '\u{02C7}', // 0xF8
-];
+use encoding_rs::MACINTOSH;
 
-/// The Mac Roman byte (0x80..=0xFF) that decodes to `c`, if any.
+/// The Mac Roman byte (0x80..=0xFF) that decodes to `c`, if any. Mac Roman
+/// is the WHATWG `macintosh` encoding: 0xDB is the euro sign, as in Mac OS
+/// 8.5 and later; 0xF0 is the Apple logo in the private use area.
 fn mac_roman_byte(c: char) -> Option<u8> {
-    let index = MAC_ROMAN_HIGH.iter().position(|&m| m == c)?;
-    u8::try_from(0x80 + index).ok()
+    if c.is_ascii() {
+        return None;
+    }
+    let mut utf8 = [0; 4];
+    let (bytes, _, unmappable) = MACINTOSH.encode(c.encode_utf8(&mut utf8));
+    match *bytes {
+        [byte] if !unmappable => Some(byte),
+        _ => None,
+    }
 }
 
 /// Repairs UTF-8 text that was mis-decoded as Mac Roman, possibly after a
@@ -103,12 +91,10 @@ mod tests {
 
     /// What a Mac Roman decoder makes of the UTF-8 bytes of `s`.
     fn as_mac_roman(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                0..0x80 => char::from(b),
-                _ => MAC_ROMAN_HIGH[usize::from(b - 0x80)],
-            })
-            .collect()
+        MACINTOSH
+            .decode_without_bom_handling(s.as_bytes())
+            .0
+            .into_owned()
     }
 
     #[test]
@@ -125,7 +111,6 @@ mod tests {
 
     #[test]
     fn the_mac_roman_table_matches_known_code_points() {
-        assert_eq!(MAC_ROMAN_HIGH[0], 'Ä');
         assert_eq!(mac_roman_byte('\u{2019}'), Some(0xD5));
         assert_eq!(mac_roman_byte('ô'), Some(0x99));
         assert_eq!(mac_roman_byte('‚'), Some(0xE2));
@@ -133,15 +118,23 @@ mod tests {
         assert_eq!(mac_roman_byte('¶'), Some(0xA6));
         assert_eq!(mac_roman_byte('…'), Some(0xC9));
         assert_eq!(mac_roman_byte('ˇ'), Some(0xFF));
+        assert_eq!(mac_roman_byte('€'), Some(0xDB));
+        assert_eq!(mac_roman_byte('\u{F8FF}'), Some(0xF0));
         assert_eq!(mac_roman_byte('Ķ'), None);
         assert_eq!(mac_roman_byte('a'), None);
     }
 
     #[test]
-    fn the_mac_roman_table_has_no_duplicates_and_no_ascii() {
-        for (i, c) in MAC_ROMAN_HIGH.iter().enumerate() {
-            assert!(!c.is_ascii(), "0x{:02X}", 0x80 + i);
-            assert_eq!(mac_roman_byte(*c), u8::try_from(0x80 + i).ok(), "{c}");
+    fn every_high_byte_decodes_to_one_non_ascii_character_and_back() {
+        for byte in 0x80..=0xFF_u8 {
+            let bytes = [byte];
+            let (decoded, had_errors) = MACINTOSH.decode_without_bom_handling(&bytes);
+            assert!(!had_errors, "0x{byte:02X}");
+            let mut chars = decoded.chars();
+            let c = chars.next().unwrap();
+            assert_eq!(chars.next(), None, "0x{byte:02X}");
+            assert!(!c.is_ascii(), "0x{byte:02X}");
+            assert_eq!(mac_roman_byte(c), Some(byte), "{c}");
         }
     }
 
