@@ -116,6 +116,7 @@ impl Application {
             ws_sockets: SocketCounts::default(),
         });
         let schema = web::Data::new(schema);
+        let counter = web::Data::new(statements.clone());
         let pool = db.clone();
         let db = web::Data::new(db);
         let workers = settings.workers;
@@ -128,12 +129,14 @@ impl Application {
                 .app_data(schema.clone())
                 .app_data(state.clone())
                 .app_data(db.clone())
+                .app_data(counter.clone())
                 .service(
                     web::resource("/graphql")
                         .route(web::post().to(routes::graphql::post))
                         .route(web::get().to(routes::graphql::get)),
                 )
                 .service(routes::health::health)
+                .service(routes::metrics::metrics)
         })
         .listen(listener)?
         // Signals are handled in `run_until_stopped`, which enforces the

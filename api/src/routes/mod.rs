@@ -1,8 +1,9 @@
 //! HTTP routes: `/graphql` (POST, and GET for queries, GraphiQL and the
-//! subscriptions WebSocket) and `/health`.
+//! subscriptions WebSocket), `/health` and `/metrics`.
 
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod ws;
 
 use std::time::Duration;
