@@ -83,11 +83,6 @@ pub fn classify(err: &sea_orm::DbErr) -> Fault {
     }
 }
 
-/// How much of a SQLite file reads map into memory (256 MiB).
-const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
-/// Each SQLite connection's page cache: negative means KiB (4 MiB).
-const SQLITE_CACHE_KIB: i64 = -4096;
-
 /// How long to wait for the database before giving up on it.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -129,10 +124,6 @@ pub async fn connect(
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                // Reads map the file instead of copying pages into each
-                // connection's cache, which then need hold little.
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
-                .pragma("cache_size", SQLITE_CACHE_KIB.to_string())
         });
     let mut db = sea_orm::Database::connect(opts)
         .await

@@ -101,7 +101,7 @@ pub async fn count_mutation(ctx: &Context<'_>) -> Result<(), ApiError> {
     let limit = services(ctx)?.mutations_per_minute;
     let key = format!("mutations:ip:{ip_hash}");
     let window = std::time::Duration::from_secs(60);
-    match crate::service::throttle::hit(db(ctx)?, &key, window, limit).await? {
+    match crate::service::throttle::hit_alone(db(ctx)?, &key, window, limit).await? {
         Ok(()) => Ok(()),
         Err(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
     }

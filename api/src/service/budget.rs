@@ -312,6 +312,7 @@ async fn forget_idle(db: &DatabaseConnection, config: BudgetConfig) -> Result<()
     let delete = cost_budget::Entity::delete_many()
         .filter(cost_budget::Column::UpdatedMs.lt(cutoff))
         .build(db.get_database_backend());
+    let _turn = super::writer_turn(db).await;
     db.execute_raw(background(delete)).await.map(|_| ())
 }
 
@@ -358,6 +359,7 @@ async fn add_spending(
         )
         .returning_all();
     let statement = background(db.get_database_backend().build(&upsert));
+    let _turn = super::writer_turn(db).await;
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| cost_budget::Model::from_query_result(row, ""))

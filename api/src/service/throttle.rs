@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use entity::throttle;
 use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
 use super::now;
 
@@ -21,6 +21,19 @@ pub async fn hit(
     limit: u32,
 ) -> Result<Result<(), u64>, DbErr> {
     hit_all(db, &[key], window, limit).await
+}
+
+/// [`hit`] on its own, outside any transaction: in this process's writer
+/// turn on SQLite (see [`super::writer_turn`]).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn hit_alone(
+    db: &DatabaseConnection,
+    key: &str,
+    window: Duration,
+    limit: u32,
+) -> Result<Result<(), u64>, DbErr> {
+    let _turn = super::writer_turn(db).await;
+    hit(db, key, window, limit).await
 }
 
 /// Counts a hit on each of `keys` (each its own window and limit), in one

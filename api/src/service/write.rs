@@ -4,7 +4,9 @@
 //! find the lock taken sleep in its busy handler, in steps that grow to
 //! 100 ms, so under load a comment could wait half a second with the lock
 //! free most of that time. Here a process-wide queue hands the lock over
-//! the moment it is released, first come first served. PostgreSQL locks
+//! the moment it is released, first come first served; statements that
+//! write outside a transaction (the rate-limit counter, the budget flush)
+//! take the same turn. PostgreSQL locks
 //! rows, not the database, and takes no turn.
 
 use std::ops::Deref;
@@ -47,16 +49,24 @@ impl WriteTxn {
     }
 }
 
+/// Waits for this process's turn to write to SQLite, for a statement that
+/// writes outside [`begin_write`] (an autocommit upsert). The turn passes
+/// on when the guard drops. PostgreSQL takes no turn: `None`. Never call
+/// it while holding a [`WriteTxn`]: the turn is not reentrant.
+pub async fn writer_turn(db: &DatabaseConnection) -> Option<OwnedMutexGuard<()>> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_WRITER.clone().lock_owned().await),
+        _ => None,
+    }
+}
+
 /// Starts a transaction that will write. On SQLite it waits for this
 /// process's writer turn, then takes the write lock at `BEGIN` (`BEGIN
 /// IMMEDIATE`), so a read lock is never upgraded into "database is locked".
 /// PostgreSQL ignores the mode.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
-    let turn = match db.get_database_backend() {
-        DbBackend::Sqlite => Some(SQLITE_WRITER.clone().lock_owned().await),
-        _ => None,
-    };
+    let turn = writer_turn(db).await;
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
