@@ -134,17 +134,11 @@ impl Loader<CreditsOfFilm> for Loaders {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[CreditsOfFilm]) -> LoadResult<CreditsOfFilm, Self::Value> {
-        let rows = service::credit::with_people_of_films(
-            &self.db,
-            &films_of(keys),
-            roles_of(keys).as_deref(),
-        )
-        .await
-        .map_err(Arc::new)?;
-        Ok(credits_by_key(
-            keys,
-            rows.into_iter().map(|(credit, _)| credit),
-        ))
+        let credits =
+            service::credit::by_films(&self.db, &films_of(keys), roles_of(keys).as_deref())
+                .await
+                .map_err(Arc::new)?;
+        Ok(credits_by_key(keys, credits.into_iter()))
     }
 }
 

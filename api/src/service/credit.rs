@@ -7,41 +7,45 @@ use entity::enums::CreditRole;
 use entity::{credit, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-/// Credits of many films, each film's by role and billing order.
+/// Credits of many films with `roles` (every role when `None`), by film,
+/// then billing order.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],
-) -> Result<HashMap<i32, Vec<credit::Model>>, DbErr> {
-    let rows = credit::Entity::find()
-        .filter(credit::Column::FilmId.is_in(film_ids.iter().copied()))
-        .order_by_asc(credit::Column::BillingOrder)
-        .order_by_asc(credit::Column::Id)
+    roles: Option<&[CreditRole]>,
+) -> Result<Vec<credit::Model>, DbErr> {
+    ordered(of_films(credit::Entity::find(), film_ids, roles))
         .all(db)
-        .await?;
-    Ok(group_by(rows, |c| c.film_id))
+        .await
 }
 
-/// Credits of many films with `roles` (every role when `None`), each with
-/// its person, in one statement; by film, then billing order.
+/// [`by_films`], each credit with its person, in the same one statement.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn with_people_of_films(
     db: &impl ConnectionTrait,
     film_ids: &[i32],
     roles: Option<&[CreditRole]>,
 ) -> Result<Vec<(credit::Model, Option<person::Model>)>, DbErr> {
-    let mut select = credit::Entity::find()
-        .find_also_related(person::Entity)
-        .filter(credit::Column::FilmId.is_in(film_ids.iter().copied()));
-    if let Some(roles) = roles {
-        select = select.filter(credit::Column::Role.is_in(roles.iter().copied()));
+    let select = credit::Entity::find().find_also_related(person::Entity);
+    ordered(of_films(select, film_ids, roles)).all(db).await
+}
+
+/// `select` narrowed to the credits of `film_ids` with `roles`.
+fn of_films<Q: QueryFilter>(select: Q, film_ids: &[i32], roles: Option<&[CreditRole]>) -> Q {
+    let select = select.filter(credit::Column::FilmId.is_in(film_ids.iter().copied()));
+    match roles {
+        Some(roles) => select.filter(credit::Column::Role.is_in(roles.iter().copied())),
+        None => select,
     }
+}
+
+/// `select` in film, then billing, order.
+fn ordered<Q: QueryOrder>(select: Q) -> Q {
     select
         .order_by_asc(credit::Column::FilmId)
         .order_by_asc(credit::Column::BillingOrder)
         .order_by_asc(credit::Column::Id)
-        .all(db)
-        .await
 }
 
 /// Credits of many people.
