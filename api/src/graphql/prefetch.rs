@@ -17,6 +17,7 @@ use super::context::{data, db};
 use super::loaders::{AppLoader, CreditsOfFilm, FilmById, PersonById, credits_by_key, roles_of};
 use crate::error::ApiResult;
 use crate::service;
+use crate::service::page::{Page, WithRelated};
 
 /// `Film` fields that read credits, and the role each reads (`None`: all).
 const CREDIT_FIELDS: [(&str, Option<CreditRole>); 5] = [
@@ -37,64 +38,84 @@ fn selected_films<'a>(look: &Lookahead<'a>) -> Vec<Lookahead<'a>> {
         .collect()
 }
 
-/// Whether the items of the review connection being resolved read their
-/// film: then the page is fetched with [`service::review::list_with_films`].
-pub fn wants_films(ctx: &Context<'_>) -> bool {
-    !selected_films(&ctx.look_ahead()).is_empty()
+/// What the items of a review connection read of their films: each
+/// credit field's role (`None`: every role).
+pub struct FilmsWanted {
+    credit_roles: Vec<Option<CreditRole>>,
 }
 
-/// Feeds the films fetched with a page of reviews to the loader, then loads
-/// the credits (and people) their selection reads. Returns the reviews.
-pub async fn reviews_with_films(
-    ctx: &Context<'_>,
-    rows: Vec<(review::Model, Option<film::Model>)>,
-) -> ApiResult<Vec<review::Model>> {
-    let loader = data::<AppLoader>(ctx)?;
-    let mut reviews = Vec::with_capacity(rows.len());
-    let mut films = Vec::with_capacity(rows.len());
-    for (review, film) in rows {
-        if let Some(film) = film {
-            films.push((FilmById(film.id), film));
-        }
-        reviews.push(review);
-    }
-    let mut film_ids: Vec<i32> = films.iter().map(|(key, _)| key.0).collect();
-    film_ids.sort_unstable();
-    film_ids.dedup();
-    loader.feed_many(films).await;
-    credits(ctx, &film_ids).await?;
-    Ok(reviews)
-}
-
-/// Loads, in one statement, the credits of `film_ids` in the roles the
-/// selected film fields read, with their people, into the loader's cache.
-async fn credits(ctx: &Context<'_>, film_ids: &[i32]) -> ApiResult<()> {
+/// What the review connection being resolved reads of its items' films, or
+/// `None` when it does not select `film`. With `Some`, fetch the page with
+/// [`service::review::list_with_films`] and hand it to [`FilmsWanted::feed`].
+pub fn films_wanted(ctx: &Context<'_>) -> Option<FilmsWanted> {
     let look = ctx.look_ahead();
-    let selected = selected_films(&look);
-    let mut keys = Vec::new();
+    let films = selected_films(&look);
+    if films.is_empty() {
+        return None;
+    }
+    let mut credit_roles = Vec::new();
     for (field, role) in CREDIT_FIELDS {
-        if selected.iter().any(|f| f.field(field).exists()) {
-            keys.extend(film_ids.iter().map(|&film| CreditsOfFilm { film, role }));
+        if films.iter().any(|f| f.field(field).exists()) && !credit_roles.contains(&role) {
+            credit_roles.push(role);
         }
     }
-    if keys.is_empty() || film_ids.is_empty() {
-        return Ok(());
+    Some(FilmsWanted { credit_roles })
+}
+
+impl FilmsWanted {
+    /// Feeds the films fetched with a page of reviews to the loader, then
+    /// loads the credits (and people) the selection reads. Returns the
+    /// page of reviews.
+    pub async fn feed(
+        &self,
+        ctx: &Context<'_>,
+        page: Page<WithRelated<review::Entity, film::Entity>>,
+    ) -> ApiResult<Page<review::Model>> {
+        let mut films = Vec::with_capacity(page.items.len());
+        let reviews = page.map(|(review, film)| {
+            films.extend(film.map(|f| (FilmById(f.id), f)));
+            review
+        });
+        let mut film_ids: Vec<i32> = films.iter().map(|(key, _)| key.0).collect();
+        film_ids.sort_unstable();
+        film_ids.dedup();
+        data::<AppLoader>(ctx)?.feed_many(films).await;
+        self.credits(ctx, &film_ids).await?;
+        Ok(reviews)
     }
-    let rows =
-        service::credit::with_people_of_films(db(ctx)?, film_ids, roles_of(&keys).as_deref())
-            .await?;
-    let mut people = Vec::new();
-    let mut credits = Vec::with_capacity(rows.len());
-    for (credit, person) in rows {
-        if let Some(person) = person {
-            people.push((PersonById(person.id), person));
+
+    /// Loads, in one statement, the credits of `film_ids` in the roles the
+    /// selected film fields read, with their people, into the loader's
+    /// cache.
+    async fn credits(&self, ctx: &Context<'_>, film_ids: &[i32]) -> ApiResult<()> {
+        let keys: Vec<CreditsOfFilm> = self
+            .credit_roles
+            .iter()
+            .flat_map(|&role| {
+                film_ids
+                    .iter()
+                    .map(move |&film| CreditsOfFilm { film, role })
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(());
         }
-        credits.push(credit);
+        let rows =
+            service::credit::with_people_of_films(db(ctx)?, film_ids, roles_of(&keys).as_deref())
+                .await?;
+        let mut people = Vec::new();
+        let mut credits = Vec::with_capacity(rows.len());
+        for (credit, person) in rows {
+            if let Some(person) = person {
+                people.push((PersonById(person.id), person));
+            }
+            credits.push(credit);
+        }
+        let loader = data::<AppLoader>(ctx)?;
+        loader.feed_many(people).await;
+        loader
+            .feed_many(credits_by_key(&keys, credits.into_iter()))
+            .await;
+        Ok(())
     }
-    let loader = data::<AppLoader>(ctx)?;
-    loader.feed_many(people).await;
-    loader
-        .feed_many(credits_by_key(&keys, credits.into_iter()))
-        .await;
-    Ok(())
 }

@@ -17,7 +17,7 @@ use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Thread;
-use crate::service::page::{Page, Position, SortKey};
+use crate::service::page::{Position, SortKey};
 use crate::service::person::PersonRef as PersonRefKey;
 use crate::service::review::{
     CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
@@ -369,16 +369,11 @@ impl ReviewQuery {
         let filter = filter.unwrap_or_default().into_key()?;
         let ReviewOrder { field, direction } = order_by.unwrap_or_default();
         let ReviewOrderField::PublishedAt = field;
-        let page = if prefetch::wants_films(ctx) {
+        let page = if let Some(films) = prefetch::films_wanted(ctx) {
             let page =
                 service::review::list_with_films(db(ctx)?, &filter, direction.into(), &request)
                     .await?;
-            let items = prefetch::reviews_with_films(ctx, page.items).await?;
-            Page {
-                items,
-                has_next_page: page.has_next_page,
-                has_previous_page: page.has_previous_page,
-            }
+            films.feed(ctx, page).await?
         } else {
             service::review::list(db(ctx)?, &filter, direction.into(), &request).await?
         };

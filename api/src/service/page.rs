@@ -132,6 +132,17 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with each item turned into another.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
+}
+
 /// The condition "strictly past `bound` when scanning `scan`-wards" on
 /// `(sort, id)`, written without row values so every backend plans it well.
 pub fn past(sort: SimpleExpr, id: SimpleExpr, bound: &Position, scan: Direction) -> Condition {
