@@ -11,32 +11,20 @@
 //! and `retryAfterSeconds` before it runs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Response, ServerError, ValidationResult, Value};
 
 use super::context::RequestData;
 use crate::error::ApiError;
 use crate::service::budget::{self, Budgets, Reservation, Status};
 
-/// Reports costs and holds clients to their budgets.
-pub struct Cost;
-
-impl ExtensionFactory for Cost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension::default())
-    }
-}
-
 /// One request's part in its client's budget. Dropped with the request: a
 /// reservation still held then (the request was cut off at its deadline, or
 /// a subscription ended) charges what it held.
 #[derive(Default)]
-struct CostExtension {
+pub(super) struct RequestCost {
     /// Whose budget the request draws on. Read when the document is parsed:
     /// the request's own data is not yet visible to the `request` hook.
     key: OnceLock<String>,
@@ -92,7 +80,7 @@ pub fn report(requested: u64, actual: u64, status: Status) -> Value {
     Value::Object(cost)
 }
 
-impl CostExtension {
+impl RequestCost {
     fn held(&self) -> std::sync::MutexGuard<'_, Option<Reservation>> {
         self.reservation
             .lock()
@@ -100,10 +88,46 @@ impl CostExtension {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for CostExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
+impl RequestCost {
+    /// Notes whose budget the request draws on, before its document is
+    /// parsed (the request's own data is not yet visible to the request
+    /// hook).
+    pub(super) fn before_parse(&self, ctx: &ExtensionContext<'_>) {
+        if let Some(key) = budget_key(ctx) {
+            let _ = self.key.set(key);
+        }
+    }
+
+    /// Reserves the validated request's cost, or refuses it with
+    /// `THROTTLED` when it does not fit the budget.
+    pub(super) fn after_validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        result: ValidationResult,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
+            return Ok(result);
+        };
+        match budgets.reserve(key, result.complexity as u64) {
+            Ok(reservation) => {
+                *self.held() = Some(reservation);
+                Ok(result)
+            }
+            Err(retry_after_secs) => {
+                self.throttled.store(true, Ordering::Relaxed);
+                Err(vec![
+                    ApiError::Throttled { retry_after_secs }.into_request_error(),
+                ])
+            }
+        }
+    }
+
+    /// Settles the request's cost and reports it in `extensions.cost`.
+    pub(super) fn after_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut response: Response,
+    ) -> Response {
         let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
             return response;
         };
@@ -123,42 +147,6 @@ impl Extension for CostExtension {
             .extensions
             .insert("cost".to_owned(), report(requested, actual, status));
         response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Some(key) = budget_key(ctx) {
-            let _ = self.key.set(key);
-        }
-        next.run(ctx, query, variables).await
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let (Some(budgets), Some(key)) = (ctx.data_opt::<Budgets>(), self.key.get()) else {
-            return Ok(result);
-        };
-        match budgets.reserve(key, result.complexity as u64) {
-            Ok(reservation) => {
-                *self.held() = Some(reservation);
-                Ok(result)
-            }
-            Err(retry_after_secs) => {
-                self.throttled.store(true, Ordering::Relaxed);
-                Err(vec![
-                    ApiError::Throttled { retry_after_secs }.into_request_error(),
-                ])
-            }
-        }
     }
 }
 

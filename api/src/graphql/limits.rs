@@ -2,27 +2,10 @@
 //! syntax errors, validation errors, the depth and complexity limits, and
 //! input values that do not coerce (a null where a value is required).
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Response, ServerError};
 
 use crate::code::ErrorCode;
-
-/// Adds codes to parse and validation errors.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
 
 fn with_code(mut err: ServerError, code: ErrorCode) -> ServerError {
     let ext = err.extensions.get_or_insert_with(Default::default);
@@ -42,60 +25,38 @@ fn validation_code(message: &str) -> ErrorCode {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    /// Every error our resolvers raise carries a code (see `ApiError`); an
-    /// error still without one comes from async-graphql coercing an input
-    /// value, so it is the client's.
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| with_code(e, ErrorCode::BadUserInput))
-            .collect();
-        response
-    }
+/// Every error our resolvers raise carries a code (see `ApiError`); an
+/// error still without one comes from async-graphql coercing an input
+/// value, so it is the client's.
+pub(super) fn code_response(mut response: Response) -> Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| with_code(e, ErrorCode::BadUserInput))
+        .collect();
+    response
+}
 
-    /// Marks the request as run, so the HTTP layer can tell a request
-    /// error (refused before it ran) from a response with field errors.
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let Some(executed) = ctx.data_opt::<super::context::Executed>() {
-            executed.mark();
-        }
-        next.run(ctx, operation_name).await
-    }
+/// A document that does not parse.
+pub(super) fn code_parse_error(err: ServerError) -> ServerError {
+    with_code(err, ErrorCode::GraphqlParseFailed)
+}
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = validation_code(&e.message);
-                    with_code(e, code)
-                })
-                .collect()
+/// A document that parsed but is not valid, or is over a limit.
+pub(super) fn code_validation_errors(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let code = validation_code(&e.message);
+            with_code(e, code)
         })
+        .collect()
+}
+
+/// Marks the request as run, so the HTTP layer can tell a request error
+/// (refused before it ran) from a response with field errors.
+pub(super) fn mark_executed(ctx: &ExtensionContext<'_>) {
+    if let Some(executed) = ctx.data_opt::<super::context::Executed>() {
+        executed.mark();
     }
 }
 

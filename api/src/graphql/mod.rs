@@ -8,6 +8,7 @@ pub mod context;
 pub mod cost;
 pub mod credit;
 pub mod film;
+mod hooks;
 pub mod ids;
 pub mod limits;
 pub mod live;
@@ -62,9 +63,7 @@ fn builder(limits: Limits) -> SchemaBuilder<Query, Mutation, live::Subscription>
         // Guards the parser and validator against hostile nesting.
         .limit_recursive_depth(64)
         .limit_directives(16)
-        .extension(limits::ErrorCodes)
-        .extension(cost::Cost)
-        .extension(trace::Trace);
+        .extension(hooks::Hooks);
     if limits.suggestions {
         builder
     } else {

@@ -6,40 +6,21 @@
 //! the HTTP exchange, this one for the operation, and one per SQL statement
 //! (logged at `trace` by `db::connect`'s metric callback).
 
-use std::sync::Arc;
-
 use async_graphql::Response;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use tracing::Instrument;
+use tracing::Span;
 
-/// Opens the operation's span.
-pub struct Trace;
-
-impl ExtensionFactory for Trace {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TraceExtension)
-    }
+/// The operation's span; [`record`] the response in it once it has run.
+pub(super) fn operation_span(operation_name: Option<&str>) -> Span {
+    tracing::info_span!(
+        "graphql",
+        operation = operation_name.unwrap_or("(anonymous)"),
+        errors = tracing::field::Empty,
+    )
 }
 
-struct TraceExtension;
-
-#[async_trait::async_trait]
-impl Extension for TraceExtension {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let span = tracing::info_span!(
-            "graphql",
-            operation = operation_name.unwrap_or("(anonymous)"),
-            errors = tracing::field::Empty,
-        );
-        let response = next.run(ctx, operation_name).instrument(span.clone()).await;
-        if !response.errors.is_empty() {
-            span.record("errors", response.errors.len());
-        }
-        response
+/// Records how many errors the operation answered with.
+pub(super) fn record(span: &Span, response: &Response) {
+    if !response.errors.is_empty() {
+        span.record("errors", response.errors.len());
     }
 }
