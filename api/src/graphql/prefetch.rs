@@ -17,7 +17,7 @@ use super::context::{data, db};
 use super::loaders::{AppLoader, CreditsOfFilm, FilmById, PersonById, credits_by_key, roles_of};
 use crate::error::ApiResult;
 use crate::service;
-use crate::service::page::{Page, WithRelated};
+use crate::service::page::Page;
 
 /// `Film` fields that read credits, and the role each reads (`None`: all).
 const CREDIT_FIELDS: [(&str, Option<CreditRole>); 5] = [
@@ -39,9 +39,11 @@ fn selected_films<'a>(look: &Lookahead<'a>) -> Vec<Lookahead<'a>> {
 }
 
 /// What the items of a review connection read of their films: each
-/// credit field's role (`None`: every role).
+/// credit field's role (`None`: every role); and whether they read their
+/// own bodies.
 pub struct FilmsWanted {
     credit_roles: Vec<Option<CreditRole>>,
+    bodies: bool,
 }
 
 /// What the review connection being resolved reads of its items' films, or
@@ -53,23 +55,34 @@ pub fn films_wanted(ctx: &Context<'_>) -> Option<FilmsWanted> {
     if films.is_empty() {
         return None;
     }
+    let bodies = [look.field("edges").field("node"), look.field("nodes")]
+        .iter()
+        .any(|node| node.field("bodyMarkdown").exists() || node.field("bodyHtml").exists());
     let mut credit_roles = Vec::new();
     for (field, role) in CREDIT_FIELDS {
         if films.iter().any(|f| f.field(field).exists()) && !credit_roles.contains(&role) {
             credit_roles.push(role);
         }
     }
-    Some(FilmsWanted { credit_roles })
+    Some(FilmsWanted {
+        credit_roles,
+        bodies,
+    })
 }
 
 impl FilmsWanted {
+    /// Whether the page's reviews must be read with their bodies.
+    pub fn bodies(&self) -> bool {
+        self.bodies
+    }
+
     /// Feeds the films fetched with a page of reviews to the loader, then
     /// loads the credits (and people) the selection reads. Returns the
     /// page of reviews.
     pub async fn feed(
         &self,
         ctx: &Context<'_>,
-        page: Page<WithRelated<review::Entity, film::Entity>>,
+        page: Page<(review::Model, Option<film::Model>)>,
     ) -> ApiResult<Page<review::Model>> {
         let mut films = Vec::with_capacity(page.items.len());
         let reviews = page.map(|(review, film)| {

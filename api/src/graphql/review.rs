@@ -10,7 +10,7 @@ use super::comparison::Comparison;
 use super::context::{db, load_list, load_one, services};
 use super::film::Film;
 use super::ids::{self, Kind};
-use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount};
+use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount, ReviewById};
 use super::pagination::{Connection, PageArgs, connection};
 use super::prefetch;
 use crate::domain::text::markdown_to_safe_html;
@@ -33,6 +33,20 @@ impl Review {
             key: SortKey::Time(m.published_at.unwrap_or(m.created_at)),
             id: m.id,
         }
+    }
+
+    /// The body in Markdown. A page of reviews whose selection does not
+    /// ask for bodies reads them blank (see `prefetch`); should a blank
+    /// one be asked for after all, it is read now, so a body is never
+    /// served blank unless it is.
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        if !self.0.body_markdown.is_empty() {
+            return Ok(self.0.body_markdown.clone());
+        }
+        Ok(load_one(ctx, ReviewById(self.0.id))
+            .await?
+            .map(|m| m.body_markdown)
+            .unwrap_or_default())
     }
 }
 
@@ -68,14 +82,14 @@ impl Review {
     }
 
     /// The body in Markdown, paragraphs separated by blank lines.
-    async fn body_markdown(&self) -> &str {
-        &self.0.body_markdown
+    async fn body_markdown(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        self.body(ctx).await
     }
 
     /// The body rendered as HTML that is safe to embed: raw HTML in the
     /// source is escaped, and only http(s), mailto and relative links are kept.
-    async fn body_html(&self) -> String {
-        markdown_to_safe_html(&self.0.body_markdown)
+    async fn body_html(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(markdown_to_safe_html(&self.body(ctx).await?))
     }
 
     /// A plain-text summary for lists and link previews.
@@ -340,11 +354,7 @@ impl ReviewQuery {
         let row = match exactly_one(slug, id, "`slug` or `id`")? {
             Lookup::First(slug) => service::review::by_slug(db(ctx)?, &slug).await?,
             Lookup::Second(id) => {
-                load_one(
-                    ctx,
-                    super::loaders::ReviewById(ids::decode(&id, Kind::Review, "id")?),
-                )
-                .await?
+                load_one(ctx, ReviewById(ids::decode(&id, Kind::Review, "id")?)).await?
             }
         };
         Ok(row.map(Review))
@@ -370,9 +380,14 @@ impl ReviewQuery {
         let ReviewOrder { field, direction } = order_by.unwrap_or_default();
         let ReviewOrderField::PublishedAt = field;
         let page = if let Some(films) = prefetch::films_wanted(ctx) {
-            let page =
-                service::review::list_with_films(db(ctx)?, &filter, direction.into(), &request)
-                    .await?;
+            let page = service::review::list_with_films(
+                db(ctx)?,
+                &filter,
+                direction.into(),
+                &request,
+                films.bodies(),
+            )
+            .await?;
             films.feed(ctx, page).await?
         } else {
             service::review::list(db(ctx)?, &filter, direction.into(), &request).await?

@@ -5,7 +5,12 @@ use std::collections::HashMap;
 use super::group_by;
 use entity::enums::CreditRole;
 use entity::{credit, person};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait,
+};
+
+use super::row::Joined;
 
 /// Credits of many films with `roles` (every role when `None`), by film,
 /// then billing order.
@@ -27,8 +32,14 @@ pub async fn with_people_of_films(
     film_ids: &[i32],
     roles: Option<&[CreditRole]>,
 ) -> Result<Vec<(credit::Model, Option<person::Model>)>, DbErr> {
-    let select = credit::Entity::find().find_also_related(person::Entity);
-    ordered(of_films(select, film_ids, roles)).all(db).await
+    let mut select = credit::Entity::find().select_only();
+    Joined::<credit::Model, person::Model>::select_into(QueryTrait::query(&mut select), &[]);
+    let select = select.join(JoinType::LeftJoin, credit::Relation::Person.def());
+    let rows = ordered(of_films(select, film_ids, roles))
+        .into_model::<Joined<credit::Model, person::Model>>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|Joined(c, p)| (c, p)).collect())
 }
 
 /// `select` narrowed to the credits of `film_ids` with `roles`.
