@@ -311,7 +311,10 @@ fn build(
     let mut with = WithClause::new();
 
     // The film's credits, their people, and its filming locations.
-    let mut people = Condition::any();
+    // Ids of the people and films to load, each source a select; they are
+    // read as one `IN (… UNION ALL …)`, which PostgreSQL plans as index
+    // lookups (an `OR` of `IN`s would scan the whole table).
+    let mut people: Vec<SelectStatement> = Vec::new();
     if let Some(film) = &wanted.film {
         if let Some(roles) = &film.credits {
             let mut of_film = Condition::all().add(credit::Column::FilmId.eq(film.film_id));
@@ -332,7 +335,7 @@ fn build(
                 .from(credit::Entity)
                 .cond_where(of_film)
                 .take();
-            people = people.add(person::Column::Id.in_subquery(person_ids));
+            people.push(person_ids);
         }
         if film.locations {
             let kind = parts.len();
@@ -414,7 +417,7 @@ fn build(
     }
 
     // Comparisons: the review's, and those of the comments shown.
-    let mut films = Condition::any();
+    let mut films: Vec<SelectStatement> = Vec::new();
     let mut comparison_sources = Vec::new();
     if let Some(c) = wanted.comparisons {
         comparison_sources.push((
@@ -468,42 +471,52 @@ fn build(
                 .take()
         };
         if wanted.film {
-            films = films.add(film::Column::Id.in_subquery(of(comparison::Column::FilmId)));
+            films.push(of(comparison::Column::FilmId));
         }
         if wanted.person {
-            people = people.add(person::Column::Id.in_subquery(of(comparison::Column::PersonId)));
+            people.push(of(comparison::Column::PersonId));
         }
     }
-    if !films.is_empty() {
+    if let Some(films) = union_all(films) {
         let kind = parts.len();
         let mut select = member(
             kind,
             Expr::col((film::Entity, film::Column::Id)),
             json_object(backend, all_columns::<film::Entity>(film::Entity)),
         );
-        select.from(film::Entity).cond_where(films);
+        select
+            .from(film::Entity)
+            .and_where(film::Column::Id.in_subquery(films));
         parts.push(Part::Films);
         members.push(select);
     }
-    if !people.is_empty() {
+    if let Some(people) = union_all(people) {
         let kind = parts.len();
         let mut select = member(
             kind,
             Expr::col((person::Entity, person::Column::Id)),
             json_object(backend, all_columns::<person::Entity>(person::Entity)),
         );
-        select.from(person::Entity).cond_where(people);
+        select
+            .from(person::Entity)
+            .and_where(person::Column::Id.in_subquery(people));
         parts.push(Part::People);
         members.push(select);
     }
 
-    let mut members = members.into_iter();
-    let mut statement = members.next()?;
-    statement.unions(members.map(|m| (UnionType::All, m)));
+    let mut statement = union_all(members)?;
     if !plans.is_empty() {
         statement.with_cte(with);
     }
     Some((statement, parts))
+}
+
+/// The selects as one `UNION ALL`; `None` when there are none.
+fn union_all(selects: Vec<SelectStatement>) -> Option<SelectStatement> {
+    let mut selects = selects.into_iter();
+    let mut first = selects.next()?;
+    first.unions(selects.map(|s| (UnionType::All, s)));
+    Some(first)
 }
 
 /// Adds a count of `thread`'s approved comments under `parents`.
@@ -994,7 +1007,12 @@ mod tests {
             let (statement, parts) = build(backend, &wanted, &plans).unwrap();
             let sql = backend.build(&statement).sql;
             assert!(sql.starts_with("WITH "), "{sql}");
-            assert_eq!(sql.matches("UNION ALL").count(), parts.len() - 1, "{sql}");
+            // One member per part, and one per extra source of ids.
+            assert_eq!(
+                sql.matches("UNION ALL").count(),
+                parts.len() - 1 + 2,
+                "{sql}"
+            );
             assert!(!sql.contains("author_email"), "{sql}");
         }
     }
