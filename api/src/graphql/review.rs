@@ -1,4 +1,7 @@
-//! `Review`, the review queries, and their filters.
+//! `Review`, the review queries, and their filters. The review page's
+//! look-ahead is [`page`].
+
+mod page;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, OneofObject};
 use chrono::{DateTime, Utc};
@@ -22,6 +25,7 @@ use crate::service::person::PersonRef as PersonRefKey;
 use crate::service::review::{
     CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
 };
+use crate::service::review_page::ReviewKey;
 
 /// A published review of a film.
 #[derive(Clone)]
@@ -351,13 +355,11 @@ impl ReviewQuery {
         slug: Option<String>,
         id: Option<ID>,
     ) -> ApiResult<Option<Review>> {
-        let row = match exactly_one(slug, id, "`slug` or `id`")? {
-            Lookup::First(slug) => service::review::by_slug(db(ctx)?, &slug).await?,
-            Lookup::Second(id) => {
-                load_one(ctx, ReviewById(ids::decode(&id, Kind::Review, "id")?)).await?
-            }
+        let key = match exactly_one(slug, id, "`slug` or `id`")? {
+            Lookup::First(slug) => ReviewKey::Slug(slug),
+            Lookup::Second(id) => ReviewKey::Id(ids::decode(&id, Kind::Review, "id")?),
         };
-        Ok(row.map(Review))
+        Ok(page::review(ctx, key).await?.map(Review))
     }
 
     /// Published reviews, newest first unless `orderBy` says otherwise,

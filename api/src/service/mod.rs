@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod page;
 pub mod person;
 pub mod review;
+pub mod review_page;
 pub mod row;
 pub mod secret;
 pub mod throttle;

@@ -264,10 +264,43 @@ pub struct Window {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn windowed<M: FromQueryResult>(
     db: &impl ConnectionTrait,
-    mut select: SelectStatement,
+    select: SelectStatement,
     window: Window,
     request: &PageRequest,
 ) -> Result<HashMap<i32, Page<M>>, DbErr> {
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered(select, window, request), "windowed")
+        .and_where(Expr::col(ROW_NUM).lte(scanned_rows(request)))
+        .order_by(PARTITION_KEY, Order::Asc)
+        .order_by(ROW_NUM, Order::Asc)
+        .take();
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&outer))
+        .await?;
+    let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
+    for row in rows {
+        let key: i32 = row.try_get("", PARTITION_KEY)?;
+        scanned
+            .entry(key)
+            .or_default()
+            .push(M::from_query_result(&row, "")?);
+    }
+    Ok(scanned
+        .into_iter()
+        .map(|(key, rows)| (key, request.finish(rows)))
+        .collect())
+}
+
+/// The rows of `select` past `request`'s bound, each with its partition
+/// (as `partition_key`) and its number in scan order within it (as
+/// `row_num`, from 1). [`windowed`] keeps the rows numbered up to
+/// [`scanned_rows`]; the review page uses it as a common table expression.
+pub fn numbered(
+    mut select: SelectStatement,
+    window: Window,
+    request: &PageRequest,
+) -> SelectStatement {
     let (scan, bound) = request.scan(window.order);
     let Window {
         partition,
@@ -290,34 +323,19 @@ pub async fn windowed<M: FromQueryResult>(
     select
         .expr_as(Expr::col(partition), PARTITION_KEY)
         .expr_window_as(Expr::cust("ROW_NUMBER()"), numbering, ROW_NUM);
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(select, "windowed")
-        .and_where(Expr::col(ROW_NUM).lte(request.size() as i64 + 1))
-        .order_by(PARTITION_KEY, Order::Asc)
-        .order_by(ROW_NUM, Order::Asc)
-        .take();
-    let rows = db
-        .query_all_raw(db.get_database_backend().build(&outer))
-        .await?;
-    let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
-    for row in rows {
-        let key: i32 = row.try_get("", PARTITION_KEY)?;
-        scanned
-            .entry(key)
-            .or_default()
-            .push(M::from_query_result(&row, "")?);
-    }
-    Ok(scanned
-        .into_iter()
-        .map(|(key, rows)| (key, request.finish(rows)))
-        .collect())
+    select
+}
+
+/// How many rows of a partition [`numbered`] must keep for `request`: the
+/// page and one more, which tells whether there is a next page.
+pub fn scanned_rows(request: &PageRequest) -> i64 {
+    request.size() as i64 + 1
 }
 
 /// The column a windowed query names each row's partition by.
-const PARTITION_KEY: &str = "partition_key";
+pub const PARTITION_KEY: &str = "partition_key";
 /// The column a windowed query numbers rows within a partition by.
-const ROW_NUM: &str = "row_num";
+pub const ROW_NUM: &str = "row_num";
 
 #[cfg(test)]
 mod tests {

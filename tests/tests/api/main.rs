@@ -17,6 +17,7 @@ mod pagination;
 mod privacy;
 mod public;
 mod queries;
+mod review_page;
 mod schema;
 mod spec;
 mod ws;

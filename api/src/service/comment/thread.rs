@@ -7,7 +7,7 @@ use entity::comment;
 use entity::enums::CommentStatus;
 use sea_orm::sea_query::IntoColumnRef;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 
 use crate::service::page::{Direction, Page, PageRequest, Window, windowed};
@@ -58,11 +58,31 @@ pub enum Thread {
 
 impl Thread {
     /// The column that names the parent: the review or the comment.
-    fn parent_column(self) -> comment::Column {
+    pub fn parent_column(self) -> comment::Column {
         match self {
             Self::TopLevel | Self::Flat => comment::Column::ReviewId,
             Self::Replies => comment::Column::ParentId,
         }
+    }
+}
+
+/// The approved comments `thread` lists, of every parent.
+pub fn approved(thread: Thread) -> Select<comment::Entity> {
+    let select =
+        comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved));
+    match thread {
+        Thread::TopLevel => select.filter(comment::Column::ParentId.is_null()),
+        Thread::Flat | Thread::Replies => select,
+    }
+}
+
+/// How `thread`'s pages are cut: one per parent, by time, then id.
+pub fn window(thread: Thread, order: Direction) -> Window {
+    Window {
+        partition: (comment::Entity, thread.parent_column()).into_column_ref(),
+        sort: (comment::Entity, comment::Column::CreatedAt).into_column_ref(),
+        id: (comment::Entity, comment::Column::Id).into_column_ref(),
+        order,
     }
 }
 
@@ -76,20 +96,8 @@ pub async fn pages(
     parent_ids: &[i32],
     request: &PageRequest,
 ) -> Result<HashMap<i32, Page<comment::Model>>, DbErr> {
-    let partition = thread.parent_column();
-    let mut select = comment::Entity::find()
-        .filter(partition.is_in(parent_ids.iter().copied()))
-        .filter(comment::Column::Status.eq(CommentStatus::Approved));
-    if thread == Thread::TopLevel {
-        select = select.filter(comment::Column::ParentId.is_null());
-    }
-    let window = Window {
-        partition: (comment::Entity, partition).into_column_ref(),
-        sort: (comment::Entity, comment::Column::CreatedAt).into_column_ref(),
-        id: (comment::Entity, comment::Column::Id).into_column_ref(),
-        order,
-    };
-    windowed(db, select.into_query(), window, request).await
+    let select = approved(thread).filter(thread.parent_column().is_in(parent_ids.iter().copied()));
+    windowed(db, select.into_query(), window(thread, order), request).await
 }
 
 /// For each review (or parent comment), how many approved comments `pages`
@@ -101,15 +109,11 @@ pub async fn counts(
     parent_ids: &[i32],
 ) -> Result<HashMap<i32, u64>, DbErr> {
     let column = thread.parent_column();
-    let mut select = comment::Entity::find()
+    let select = approved(thread)
         .select_only()
         .column(column)
         .column_as(comment::Column::Id.count(), "n")
-        .filter(column.is_in(parent_ids.iter().copied()))
-        .filter(comment::Column::Status.eq(CommentStatus::Approved));
-    if thread == Thread::TopLevel {
-        select = select.filter(comment::Column::ParentId.is_null());
-    }
+        .filter(column.is_in(parent_ids.iter().copied()));
     let rows: Vec<(Option<i32>, i64)> = select.group_by(column).into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
