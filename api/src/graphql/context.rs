@@ -33,9 +33,10 @@ impl Viewer {
     }
 }
 
-/// Set once a request gets as far as execution (by the `ErrorCodes`
-/// extension), so the HTTP layer can tell a request error (refused before
-/// it ran: parsing, validation, limits) from a response with field errors.
+/// Set once a request gets as far as execution (by the `execute` hook in
+/// `graphql::hooks`), so the HTTP layer can tell a request error (refused
+/// before it ran: parsing, validation, limits) from a response with field
+/// errors.
 #[derive(Debug, Clone, Default)]
 pub struct Executed(Arc<AtomicBool>);
 
