@@ -166,7 +166,9 @@ async fn sqlite_writer(
 }
 
 /// The metric callback that counts request statements in `counter`.
-fn counting(counter: &StatementCounter) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
+fn counting(
+    counter: &StatementCounter,
+) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
     let inner = counter.0.clone();
     move |info| {
         if !info.statement.sql.starts_with(BACKGROUND) {

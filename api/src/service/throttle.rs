@@ -106,9 +106,7 @@ pub async fn hit_each(
         return Ok(Vec::new());
     }
     let now = now();
-    let statement = db
-        .get_database_backend()
-        .build(&upsert_hits(counters, now));
+    let statement = db.get_database_backend().build(&upsert_hits(counters, now));
     let rows = db.query_all_raw(statement).await?;
     if rows.len() != counters.len() {
         return Err(DbErr::Custom(format!(

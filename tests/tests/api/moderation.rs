@@ -231,27 +231,54 @@ async fn refused_comments_and_retries_count_against_the_rate_limit(backend: Back
     let mut first = input(&app, "ada@example.org", "Saw it twice.").await;
     first["idempotencyKey"] = json!("0d6c1bb4-6a55-4b43-9d36-5c6f3f3c9a10");
     let stored = app.gql(ADD_COMMENT, json!({ "input": first })).await;
-    assert_eq!(stored["data"]["addComment"]["errors"], json!([]), "{stored}");
+    assert_eq!(
+        stored["data"]["addComment"]["errors"],
+        json!([]),
+        "{stored}"
+    );
     // Act: three refusals and a retry, each counted.
     let invalid = app
-        .gql(ADD_COMMENT, json!({ "input": input(&app, "bob@example.org", "").await }))
+        .gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "bob@example.org", "").await }),
+        )
         .await;
     let duplicate = app
-        .gql(ADD_COMMENT, json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }))
+        .gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }),
+        )
         .await;
     let retry = app.gql(ADD_COMMENT, json!({ "input": first })).await;
     let past_limit = [
-        app.gql(ADD_COMMENT, json!({ "input": input(&app, "eve@example.org", "Fresh.").await }))
-            .await,
-        app.gql(ADD_COMMENT, json!({ "input": input(&app, "eve@example.org", "").await }))
-            .await,
-        app.gql(ADD_COMMENT, json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }))
-            .await,
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "eve@example.org", "Fresh.").await }),
+        )
+        .await,
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "eve@example.org", "").await }),
+        )
+        .await,
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }),
+        )
+        .await,
         app.gql(ADD_COMMENT, json!({ "input": first })).await,
     ];
     // Assert
-    assert_eq!(code(&invalid["data"]["addComment"]), "REQUIRED", "{invalid}");
-    assert_eq!(code(&duplicate["data"]["addComment"]), "DUPLICATE_COMMENT", "{duplicate}");
+    assert_eq!(
+        code(&invalid["data"]["addComment"]),
+        "REQUIRED",
+        "{invalid}"
+    );
+    assert_eq!(
+        code(&duplicate["data"]["addComment"]),
+        "DUPLICATE_COMMENT",
+        "{duplicate}"
+    );
     assert_eq!(retry["data"]["addComment"]["replayed"], true, "{retry}");
     for body in &past_limit {
         assert_eq!(error_codes(body), vec!["RATE_LIMITED"], "{body}");

@@ -162,7 +162,12 @@ impl Attempt {
         let mut counters: Vec<Counter> = rate_limit.iter().cloned().collect();
         if !policy.flood_interval.is_zero() {
             let flood = |key: String| Counter::new(key, policy.flood_interval, 1);
-            counters.extend(client.ip_hash.iter().map(|h| flood(format!("flood:ip:{h}"))));
+            counters.extend(
+                client
+                    .ip_hash
+                    .iter()
+                    .map(|h| flood(format!("flood:ip:{h}"))),
+            );
             counters.push(flood(format!("flood:email:{}", new.author_email.as_ref())));
         }
         Self {
