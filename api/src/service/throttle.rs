@@ -66,24 +66,6 @@ pub async fn count_alone(db: &DatabaseConnection, counter: &Counter) -> ApiResul
     }
 }
 
-/// Counts a hit on each of `keys` (each its own window and limit), in one
-/// statement. Allowed while every window holds at most `limit` hits;
-/// otherwise returns the longest wait among the windows that are full.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn hit_all(
-    db: &impl ConnectionTrait,
-    keys: &[&str],
-    window: Duration,
-    limit: u32,
-) -> Result<Result<(), u64>, DbErr> {
-    let counters: Vec<Counter> = keys
-        .iter()
-        .map(|key| Counter::new(*key, window, limit))
-        .collect();
-    let waits = hit_each(db, &counters).await?;
-    Ok(longest_wait(&waits))
-}
-
 /// The longest wait among `results`, if any of them must wait.
 pub fn longest_wait(results: &[Result<(), u64>]) -> Result<(), u64> {
     results

@@ -110,10 +110,7 @@ pub async fn writer_turn(db: &DatabaseConnection) -> Option<OwnedMutexGuard<()>>
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     let turn = writer_turn(db).await;
-    let writer = match turn {
-        Some(_) => sqlite_writer(db),
-        None => None,
-    };
+    let writer = turn.as_ref().and_then(|_| sqlite_writer(db));
     let txn = writer
         .as_ref()
         .unwrap_or(db)
