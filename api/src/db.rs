@@ -117,6 +117,13 @@ pub async fn connect(
         .min_connections(1)
         .connect_timeout(timeouts.acquire)
         .acquire_timeout(timeouts.acquire)
+        // Only a connection idle this long is pinged before use, not every
+        // one: a ping is a round trip (on SQLite, a trip to the
+        // connection's thread) on each request, about one in six of a
+        // comment's on PostgreSQL. A connection that broke while idle is
+        // still caught; one that breaks in use fails its request with
+        // SERVICE_UNAVAILABLE, which a client retries.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", statement_ms.as_str())]))
         .map_sqlx_sqlite_opts(|o| {
@@ -159,6 +166,8 @@ async fn sqlite_writer(
         .max_connections(1)
         .min_connections(1)
         .acquire_timeout(timeouts.acquire)
+        // A connection to a local file does not go stale.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database's writer connection: {e}"))?;
