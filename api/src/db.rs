@@ -117,6 +117,13 @@ pub async fn connect(
         .min_connections(1)
         .connect_timeout(timeouts.acquire)
         .acquire_timeout(timeouts.acquire)
+        // Only a connection idle this long is pinged before use, not every
+        // one: a ping is a round trip (on SQLite, a trip to the
+        // connection's thread) on each request, about one in six of a
+        // comment's on PostgreSQL. A connection that broke while idle is
+        // still caught; one that breaks in use fails its request with
+        // SERVICE_UNAVAILABLE, which a client retries.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", statement_ms.as_str())]))
         .map_sqlx_sqlite_opts(|o| {
@@ -129,14 +136,55 @@ pub async fn connect(
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     let counter = StatementCounter::default();
+    db.set_metric_callback(counting(&counter));
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        let mut writer = sqlite_writer(&db, timeouts).await?;
+        writer.set_metric_callback(counting(&counter));
+        crate::service::register_sqlite_writer(&db, writer);
+    }
+    Ok((db, counter))
+}
+
+/// Each SQLite write transaction's page cache, on the writer connection:
+/// negative means KiB (16 MiB). The other connections keep SQLite's
+/// default (2 MiB each).
+const SQLITE_WRITER_CACHE_KIB: i64 = -16 * 1024;
+
+/// The connection that runs SQLite's write transactions (see
+/// [`crate::service::write`]): a pool of one, with the same options as
+/// `pool` (so the same file, or the same shared in-memory database) and a
+/// larger page cache, which stays warm because no other connection writes
+/// between its transactions.
+async fn sqlite_writer(
+    pool: &DatabaseConnection,
+    timeouts: Timeouts,
+) -> anyhow::Result<DatabaseConnection> {
+    let options = (*pool.get_sqlite_connection_pool().connect_options())
+        .clone()
+        .pragma("cache_size", SQLITE_WRITER_CACHE_KIB.to_string());
+    let writer = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .acquire_timeout(timeouts.acquire)
+        // A connection to a local file does not go stale.
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database's writer connection: {e}"))?;
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(writer))
+}
+
+/// The metric callback that counts request statements in `counter`.
+fn counting(
+    counter: &StatementCounter,
+) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
     let inner = counter.0.clone();
-    db.set_metric_callback(move |info| {
+    move |info| {
         if !info.statement.sql.starts_with(BACKGROUND) {
             inner.fetch_add(1, Ordering::Relaxed);
         }
         tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement, "sql");
-    });
-    Ok((db, counter))
+    }
 }
 
 /// Whether the database answers within `within`.

@@ -12,6 +12,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use super::loaders::{AppLoader, Loaders};
 use crate::client_ip::ClientInfo;
 use crate::error::ApiError;
+use crate::service::throttle::Counter;
 
 /// Who is asking.
 #[derive(Debug, Clone, Default)]
@@ -93,18 +94,25 @@ pub fn services<'a>(ctx: &Context<'a>) -> Result<&'a super::Services, ApiError> 
     data(ctx)
 }
 
+/// The client's per-minute mutation counter (shared by all replicas through
+/// the database), if the client has an address to count by.
+pub fn mutation_counter(ctx: &Context<'_>) -> Result<Option<Counter>, ApiError> {
+    let Some(ip_hash) = &request(ctx)?.client.ip_hash else {
+        return Ok(None);
+    };
+    Ok(Some(Counter::new(
+        format!("mutations:ip:{ip_hash}"),
+        std::time::Duration::from_secs(60),
+        services(ctx)?.mutations_per_minute,
+    )))
+}
+
 /// Counts a mutation against the client's per-minute limit (shared by all
 /// replicas through the database). `RATE_LIMITED` past the limit.
 pub async fn count_mutation(ctx: &Context<'_>) -> Result<(), ApiError> {
-    let Some(ip_hash) = &request(ctx)?.client.ip_hash else {
-        return Ok(());
-    };
-    let limit = services(ctx)?.mutations_per_minute;
-    let key = format!("mutations:ip:{ip_hash}");
-    let window = std::time::Duration::from_secs(60);
-    match crate::service::throttle::hit_alone(db(ctx)?, &key, window, limit).await? {
-        Ok(()) => Ok(()),
-        Err(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
+    match mutation_counter(ctx)? {
+        Some(counter) => crate::service::throttle::count_alone(db(ctx)?, &counter).await,
+        None => Ok(()),
     }
 }
 

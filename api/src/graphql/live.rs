@@ -20,13 +20,13 @@ use crate::service::events::CommentEvent;
 /// Publishes a change to every replica's subscribers. A failure is logged,
 /// not returned: the change itself is already stored.
 pub async fn announce(ctx: &Context<'_>, event: CommentEvent) {
-    let published = match (services(ctx), db(ctx)) {
-        (Ok(services), Ok(db)) => services
+    let published = match services(ctx) {
+        Ok(services) => services
             .events
-            .publish(db, event)
+            .publish(event)
             .await
             .map_err(anyhow::Error::from),
-        (Err(err), _) | (_, Err(err)) => Err(anyhow::anyhow!("{err:?}")),
+        Err(err) => Err(anyhow::anyhow!("{err:?}")),
     };
     if let Err(err) = published {
         tracing::warn!(error = %err, ?event, "could not announce a comment event");

@@ -2,18 +2,32 @@
 //! on PostgreSQL they travel through `NOTIFY` and each replica's `LISTEN`
 //! task feeds its local subscribers; on SQLite (one process) they stay in
 //! process.
+//!
+//! On PostgreSQL one task sends a replica's events, as many in one
+//! `pg_notify` as have queued while the last one was sent: under load a
+//! comment no longer costs a round trip of its own for its event. (Never
+//! inside the comment's transaction: PostgreSQL holds a global lock from a
+//! notifying transaction's commit until its WAL is flushed, so notifying
+//! commits are written one at a time; 578 against 3,294 commits/s in a
+//! pgbench of the two here.)
 
 use entity::comment;
 use entity::enums::CommentStatus;
 use sea_orm::sea_query::{Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 /// The PostgreSQL channel events travel on.
 const CHANNEL: &str = "marquee_comment_events";
 /// Events a slow subscriber may fall behind by before it skips some.
 const BUFFER: usize = 1024;
+/// Most events in one `NOTIFY`, whose payload PostgreSQL limits to 8,000
+/// bytes: an event is at most about 100 bytes of JSON.
+const MAX_BATCH: usize = 64;
+
+/// An event waiting to be sent, and who waits for the outcome.
+type Outgoing = (CommentEvent, oneshot::Sender<Result<(), String>>);
 
 /// What happened to a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +84,9 @@ impl CommentEvent {
 #[derive(Clone)]
 pub struct CommentEvents {
     local: broadcast::Sender<CommentEvent>,
-    backend: DatabaseBackend,
+    /// PostgreSQL: the queue of the task that sends events (see the module
+    /// documentation). SQLite: none.
+    outbox: Option<mpsc::UnboundedSender<Outgoing>>,
 }
 
 impl CommentEvents {
@@ -80,8 +96,8 @@ impl CommentEvents {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start(db: &DatabaseConnection) -> anyhow::Result<Self> {
         let (local, _) = broadcast::channel(BUFFER);
-        let backend = db.get_database_backend();
-        if backend == DatabaseBackend::Postgres {
+        let mut outbox = None;
+        if db.get_database_backend() == DatabaseBackend::Postgres {
             let pool = db.get_postgres_connection_pool().clone();
             let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
             listener.listen(CHANNEL).await?;
@@ -89,9 +105,11 @@ impl CommentEvents {
             tokio::spawn(async move {
                 loop {
                     match listener.recv().await {
-                        Ok(note) => match serde_json::from_str::<CommentEvent>(note.payload()) {
-                            Ok(event) => {
-                                let _ = tx.send(event);
+                        Ok(note) => match parse_payload(note.payload()) {
+                            Ok(events) => {
+                                for event in events {
+                                    let _ = tx.send(event);
+                                }
                             }
                             Err(err) => {
                                 tracing::warn!(error = %err, "ignoring a malformed comment event")
@@ -106,35 +124,71 @@ impl CommentEvents {
                     }
                 }
             });
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(send_batches(db.clone(), rx));
+            outbox = Some(tx);
         }
-        Ok(Self { local, backend })
+        Ok(Self { local, outbox })
     }
 
-    /// Announces an event to every replica. Call after the change commits.
+    /// Announces an event to every replica, and returns once it is sent.
+    /// Call after the change commits.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn publish(
-        &self,
-        db: &impl ConnectionTrait,
-        event: CommentEvent,
-    ) -> Result<(), DbErr> {
-        if self.backend == DatabaseBackend::Postgres {
-            let payload =
-                serde_json::to_string(&event).map_err(|e| DbErr::Custom(e.to_string()))?;
-            let notify = Query::select()
-                .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
-                .to_owned();
-            db.execute_raw(DatabaseBackend::Postgres.build(&notify))
-                .await?;
-        } else {
+    pub async fn publish(&self, event: CommentEvent) -> Result<(), DbErr> {
+        let Some(outbox) = &self.outbox else {
             let _ = self.local.send(event);
-        }
-        Ok(())
+            return Ok(());
+        };
+        let stopped = || DbErr::Custom("the comment event sender has stopped".into());
+        let (done, sent) = oneshot::channel();
+        outbox.send((event, done)).map_err(|_| stopped())?;
+        sent.await.map_err(|_| stopped())?.map_err(DbErr::Custom)
     }
 
     /// Events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<CommentEvent> {
         self.local.subscribe()
     }
+}
+
+/// Sends queued events until every [`CommentEvents`] is dropped: whatever
+/// has queued (up to [`MAX_BATCH`]) in one `pg_notify`, then tells each
+/// sender how it went.
+async fn send_batches(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Outgoing>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let events: Vec<CommentEvent> = batch.iter().map(|(event, _)| *event).collect();
+        let outcome = notify(&db, &events).await.map_err(|e| e.to_string());
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(outcome.clone());
+        }
+    }
+}
+
+/// One `pg_notify` carrying `events` as a JSON array.
+async fn notify(db: &DatabaseConnection, events: &[CommentEvent]) -> Result<(), DbErr> {
+    let payload = serde_json::to_string(events).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let notify = Query::select()
+        .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
+        .to_owned();
+    db.execute_raw(DatabaseBackend::Postgres.build(&notify))
+        .await?;
+    Ok(())
+}
+
+/// The events of a `NOTIFY` payload: an array of them, or one alone (as a
+/// replica of an earlier version sends them).
+fn parse_payload(payload: &str) -> serde_json::Result<Vec<CommentEvent>> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Payload {
+        Many(Vec<CommentEvent>),
+        One(CommentEvent),
+    }
+    Ok(match serde_json::from_str(payload)? {
+        Payload::Many(events) => events,
+        Payload::One(event) => vec![event],
+    })
 }
 
 #[cfg(test)]
@@ -192,5 +246,30 @@ mod tests {
         );
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<CommentEvent>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn a_payload_holds_a_batch_of_events_or_one_alone() {
+        let a = event(CommentStatus::Pending, Change::Created);
+        let b = event(CommentStatus::Approved, Change::Edited);
+        let batch = serde_json::to_string(&[a, b]).unwrap();
+        assert_eq!(parse_payload(&batch).unwrap(), vec![a, b]);
+        let one = serde_json::to_string(&a).unwrap();
+        assert_eq!(parse_payload(&one).unwrap(), vec![a]);
+        assert!(parse_payload("{\"comment_id\":1}").is_err());
+    }
+
+    #[test]
+    fn a_full_batch_fits_in_a_notify_payload() {
+        let longest = CommentEvent {
+            comment_id: i32::MAX,
+            review_id: i32::MAX,
+            status: CommentStatus::Pending,
+            change: Change::Moderated {
+                from: CommentStatus::Approved,
+            },
+        };
+        let payload = serde_json::to_string(&vec![longest; MAX_BATCH]).unwrap();
+        assert!(payload.len() < 8000, "{} bytes", payload.len());
     }
 }

@@ -20,7 +20,7 @@ pub mod throttle;
 pub mod token;
 mod write;
 
-pub use write::{WriteTxn, begin_write, writer_turn};
+pub use write::{WriteTxn, begin_write, register_sqlite_writer, writer_turn};
 
 use std::collections::HashMap;
 use std::hash::Hash;

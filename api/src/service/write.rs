@@ -8,8 +8,17 @@
 //! write outside a transaction (the rate-limit counter, the budget flush)
 //! take the same turn. PostgreSQL locks
 //! rows, not the database, and takes no turn.
+//!
+//! Write transactions on SQLite also run on one connection of their own
+//! (see [`register_sqlite_writer`]). In WAL mode a connection throws its
+//! page cache away whenever another connection has written since its last
+//! transaction; with every writer taking whichever pooled connection was
+//! free, each write began by reading its pages again from the file, inside
+//! the turn. The writer's own commits leave its cache warm.
 
+use std::collections::HashMap;
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use sea_orm::{
@@ -20,6 +29,39 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The queue of SQLite writers in this process.
 static SQLITE_WRITER: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+
+/// The connection that runs write transactions, per SQLite database file.
+static SQLITE_WRITERS: LazyLock<std::sync::Mutex<HashMap<PathBuf, DatabaseConnection>>> =
+    LazyLock::new(Default::default);
+
+/// Makes `writer` (a pool of one connection to the same database as
+/// `pool`) the connection that [`begin_write`] uses for `pool`'s database.
+/// A later registration for the same file replaces it.
+pub fn register_sqlite_writer(pool: &DatabaseConnection, writer: DatabaseConnection) {
+    let file = sqlite_file(pool);
+    SQLITE_WRITERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(file, writer);
+}
+
+/// The database file (or in-memory database name) of a SQLite pool.
+fn sqlite_file(db: &DatabaseConnection) -> PathBuf {
+    db.get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_owned()
+}
+
+/// The registered writer of `db`'s SQLite database, if any.
+fn sqlite_writer(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+    let file = sqlite_file(db);
+    SQLITE_WRITERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(&file)
+        .cloned()
+}
 
 /// A transaction that will write, holding SQLite's writer turn (if any)
 /// until it is committed, rolled back or dropped. Use `&*txn` where a
@@ -62,12 +104,16 @@ pub async fn writer_turn(db: &DatabaseConnection) -> Option<OwnedMutexGuard<()>>
 
 /// Starts a transaction that will write. On SQLite it waits for this
 /// process's writer turn, then takes the write lock at `BEGIN` (`BEGIN
-/// IMMEDIATE`), so a read lock is never upgraded into "database is locked".
-/// PostgreSQL ignores the mode.
+/// IMMEDIATE`), so a read lock is never upgraded into "database is locked",
+/// on the database's writer connection when it has one. PostgreSQL ignores
+/// the mode.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     let turn = writer_turn(db).await;
-    let txn = db
+    let writer = turn.as_ref().and_then(|_| sqlite_writer(db));
+    let txn = writer
+        .as_ref()
+        .unwrap_or(db)
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()

@@ -399,9 +399,15 @@ backend_tests!(
 );
 
 /// Every check `addComment` makes (rate limit, review, duplicate, known
-/// author, idempotency key, both flood counters) and the insert, in at most
-/// six statements, with or without a key.
+/// author, idempotency key, both flood counters) and the insert, with or
+/// without a key: one statement for the checks, one for the rate limit and
+/// flood counters, one insert, and on PostgreSQL the live event's `NOTIFY`
+/// (issue 8 allows six; the count must not grow).
 async fn a_comment_costs_a_fixed_handful_of_statements(backend: Backend) {
+    let expected = match backend {
+        Backend::Sqlite => 3,
+        Backend::Postgres(_) => 4,
+    };
     let app = spawn_app_with(backend, |s| {
         s.comment_flood_seconds = 15;
         s.trusted_proxies = "127.0.0.1, ::1".into();
@@ -428,5 +434,5 @@ async fn a_comment_costs_a_fixed_handful_of_statements(backend: Backend) {
         counts.push(app.statements.get() - before);
     }
     eprintln!("SQL statements per addComment (without, with a key): {counts:?}");
-    assert!(counts.iter().all(|n| *n <= 6), "{counts:?}");
+    assert!(counts.iter().all(|n| *n <= expected), "{counts:?}");
 }

@@ -221,6 +221,124 @@ async fn mutations_past_the_per_address_limit_are_rate_limited(backend: Backend)
     assert!(!app.her_review_id().await.is_empty());
 }
 
+/// `addComment` counts the rate limit in the statement that stores the
+/// comment; a comment refused before that (invalid, a duplicate, a retry)
+/// must count all the same, and past the limit every one of them, retries
+/// included, answers `RATE_LIMITED` rather than its own refusal.
+async fn refused_comments_and_retries_count_against_the_rate_limit(backend: Backend) {
+    // Arrange
+    let app = spawn_app_with(backend, |s| s.mutations_per_minute = 4).await;
+    let mut first = input(&app, "ada@example.org", "Saw it twice.").await;
+    first["idempotencyKey"] = json!("0d6c1bb4-6a55-4b43-9d36-5c6f3f3c9a10");
+    let stored = app.gql(ADD_COMMENT, json!({ "input": first })).await;
+    assert_eq!(
+        stored["data"]["addComment"]["errors"],
+        json!([]),
+        "{stored}"
+    );
+    // Act: three refusals and a retry, each counted.
+    let invalid = app
+        .gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "bob@example.org", "").await }),
+        )
+        .await;
+    let duplicate = app
+        .gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }),
+        )
+        .await;
+    let retry = app.gql(ADD_COMMENT, json!({ "input": first })).await;
+    let past_limit = [
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "eve@example.org", "Fresh.").await }),
+        )
+        .await,
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "eve@example.org", "").await }),
+        )
+        .await,
+        app.gql(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "ada@example.org", "Saw it twice.").await }),
+        )
+        .await,
+        app.gql(ADD_COMMENT, json!({ "input": first })).await,
+    ];
+    // Assert
+    assert_eq!(
+        code(&invalid["data"]["addComment"]),
+        "REQUIRED",
+        "{invalid}"
+    );
+    assert_eq!(
+        code(&duplicate["data"]["addComment"]),
+        "DUPLICATE_COMMENT",
+        "{duplicate}"
+    );
+    assert_eq!(retry["data"]["addComment"]["replayed"], true, "{retry}");
+    for body in &past_limit {
+        assert_eq!(error_codes(body), vec!["RATE_LIMITED"], "{body}");
+    }
+    let count = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM comment WHERE author_email = 'ada@example.org'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(count, 1, "one comment stored, whatever was refused");
+}
+
+/// Flood control and the rate limit share one statement, but a comment
+/// refused for flooding takes its flood hit back with it: the address is
+/// not kept out any longer than its first comment's window.
+async fn a_comment_refused_by_the_rate_limit_does_not_count_as_a_flood(backend: Backend) {
+    // Arrange
+    let app = spawn_app_with(backend, |s| {
+        s.mutations_per_minute = 1;
+        s.comment_flood_seconds = 15;
+        s.trusted_proxies = "127.0.0.1, ::1".into();
+    })
+    .await;
+    let from = |address: &'static str| [("x-forwarded-for", address)];
+    let first = app
+        .gql_with(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "ada@example.org", "First.").await }),
+            &from("198.51.100.7"),
+        )
+        .await;
+    assert_eq!(first["data"]["addComment"]["errors"], json!([]), "{first}");
+    // Act: a second comment from the same address is past the rate limit
+    // (one a minute) and would also be a flood; the rate limit answers.
+    let second = app
+        .gql_with(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "bob@example.org", "Second.").await }),
+            &from("198.51.100.7"),
+        )
+        .await;
+    // Another address with bob's email is not flooded by the refused one.
+    let third = app
+        .gql_with(
+            ADD_COMMENT,
+            json!({ "input": input(&app, "bob@example.org", "Third.").await }),
+            &from("198.51.100.8"),
+        )
+        .await;
+    // Assert
+    assert_eq!(error_codes(&second), vec!["RATE_LIMITED"], "{second}");
+    assert_eq!(third["data"]["addComment"]["errors"], json!([]), "{third}");
+}
+
 async fn replies_nest_no_deeper_than_the_limit(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.comment_max_depth = 1).await;
     let seed = app
@@ -303,6 +421,8 @@ backend_tests!(
     a_second_comment_within_the_flood_interval_is_refused_with_a_retry_after,
     a_forwarded_for_header_from_an_untrusted_peer_is_ignored,
     mutations_past_the_per_address_limit_are_rate_limited,
+    refused_comments_and_retries_count_against_the_rate_limit,
+    a_comment_refused_by_the_rate_limit_does_not_count_as_a_flood,
     replies_nest_no_deeper_than_the_limit,
     raw_html_is_not_accepted,
     a_retry_gets_the_same_owner_token,

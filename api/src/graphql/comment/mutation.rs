@@ -8,7 +8,7 @@ use super::{
     EditCommentInput, EditCommentPayload,
 };
 use crate::error::ApiResult;
-use crate::graphql::context::{count_mutation, db, request, services};
+use crate::graphql::context::{count_mutation, db, mutation_counter, request, services};
 use crate::graphql::live::announce;
 use crate::service::comment::Posting;
 use crate::service::events::{Change, CommentEvent};
@@ -28,10 +28,12 @@ impl CommentMutation {
         ctx: &Context<'_>,
         input: AddCommentInput,
     ) -> ApiResult<AddCommentPayload> {
-        count_mutation(ctx).await?;
+        // The rate limit is counted with the comment's own statements (see
+        // `Posting::rate_limit`); input that never gets that far counts here.
         let new = match input.validate() {
             Ok(new) => new,
             Err(errors) => {
+                count_mutation(ctx).await?;
                 return Ok(AddCommentPayload::refused(
                     errors.into_iter().map(Into::into).collect(),
                 ));
@@ -42,6 +44,7 @@ impl CommentMutation {
             policy: &services.policy,
             secret: &services.secret,
             client: request(ctx)?.client.clone(),
+            rate_limit: mutation_counter(ctx)?,
         };
         match service::comment::post(db(ctx)?, posting, new).await {
             Ok(posted) => {

@@ -9,16 +9,17 @@ pub use self::thread::*;
 
 use entity::enums::CommentStatus;
 use entity::{comment, review as review_entity};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait, SqlErr, TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 
-use super::moderation::{Policy, Submission};
+use super::moderation::{Policy, Submission, Verdict};
 use super::secret::{Secret, token_hash};
-use super::{begin_write, now, review, throttle};
+use super::throttle::{self, Counter};
+use super::{begin_write, now, review};
 use crate::client_ip::ClientInfo;
 use crate::domain::{
     AuthorName, AuthorUrl, CommentBody, Email, FieldError, IdempotencyKey, InputErrorCode,
@@ -78,6 +79,11 @@ pub struct Posting<'a> {
     pub policy: &'a Policy,
     pub secret: &'a Secret,
     pub client: ClientInfo,
+    /// The client's mutation rate limit. It is counted before anything
+    /// else is decided (`RATE_LIMITED` wins over every other refusal): in
+    /// the statement that counts flood control when the comment is stored,
+    /// in a statement of its own when it is not.
+    pub rate_limit: Option<Counter>,
 }
 
 /// Stores a comment, applying the moderation policy and the abuse defences
@@ -92,25 +98,26 @@ pub async fn post(
     new: NewComment,
 ) -> ApiResult<Posted> {
     let secret = posting.secret;
-    let request_hash = new.request_hash();
+    let rate_limit = posting.rate_limit.clone();
     let key: Option<String> = new.idempotency_key.clone().map(IdempotencyKey::into_inner);
+    // Everything that needs no database is done here, before the
+    // transaction (and SQLite's writer turn) starts.
+    let attempt = Attempt::prepare(&posting, new, key.clone());
+    let request_hash = attempt.request_hash.clone();
 
-    let attempt = store(
-        db,
-        posting,
-        Attempt {
-            new,
-            key: key.clone(),
-            request_hash: request_hash.clone(),
-        },
-    )
-    .await;
-    match (attempt, &key) {
+    let mut rate_counted = false;
+    let stored = store(db, posting, attempt, &mut rate_counted).await;
+    if !rate_counted && let Some(counter) = &rate_limit {
+        throttle::count_alone(db, counter).await?;
+    }
+    match (stored, &key) {
         // Refused, but with a key: the refusal may be this request's own
         // first attempt, committed meanwhile by a concurrent retry (its row
         // makes this one look like a duplicate, or a flood). Answer as a
         // retry if so.
-        (Err(err), Some(key)) if !matches!(err, ApiError::Internal(_)) => {
+        (Err(err), Some(key))
+            if !matches!(err, ApiError::Internal(_) | ApiError::RateLimited { .. }) =>
+        {
             match by_idempotency_key(db, key).await? {
                 Some(first) => replay(first, &request_hash, secret, key),
                 None => Err(err),
@@ -120,29 +127,84 @@ pub async fn post(
     }
 }
 
-/// One attempt at storing a comment: the comment, its idempotency key, and
-/// the hash of the input that a retry must match.
+/// One attempt at storing a comment, with everything worked out that needs
+/// no database: the hash of the input that a retry must match, the owner
+/// token, the policy's verdict and the counters to hit.
 struct Attempt {
     new: NewComment,
     key: Option<String>,
     request_hash: String,
+    owner_token: String,
+    owner_token_hash: String,
+    verdict: Verdict,
+    /// The rate limit first (if any), then the flood counters.
+    counters: Vec<Counter>,
 }
 
-/// Checks and stores a new comment in one transaction (see `post`).
+impl Attempt {
+    fn prepare(posting: &Posting<'_>, new: NewComment, key: Option<String>) -> Self {
+        let Posting {
+            policy,
+            secret,
+            client,
+            rate_limit,
+        } = posting;
+        let request_hash = new.request_hash();
+        let owner_token = secret.owner_token(key.as_deref());
+        let owner_token_hash = token_hash(&owner_token);
+        let verdict = policy.judge(&Submission {
+            author_name: new.author_name.as_ref(),
+            author_email: new.author_email.as_ref(),
+            author_url: new.author_url.as_ref().map(|u| u.as_ref()),
+            body: new.body.as_ref(),
+            user_agent: client.user_agent.as_deref(),
+        });
+        let mut counters: Vec<Counter> = rate_limit.iter().cloned().collect();
+        if !policy.flood_interval.is_zero() {
+            let flood = |key: String| Counter::new(key, policy.flood_interval, 1);
+            counters.extend(
+                client
+                    .ip_hash
+                    .iter()
+                    .map(|h| flood(format!("flood:ip:{h}"))),
+            );
+            counters.push(flood(format!("flood:email:{}", new.author_email.as_ref())));
+        }
+        Self {
+            new,
+            key,
+            request_hash,
+            owner_token,
+            owner_token_hash,
+            verdict,
+            counters,
+        }
+    }
+}
+
+/// Checks and stores a new comment in one transaction (see `post`). Sets
+/// `rate_counted` once the rate limit is settled here: counted with the
+/// stored comment, or refused.
 async fn store(
     db: &DatabaseConnection,
     posting: Posting<'_>,
     attempt: Attempt,
+    rate_counted: &mut bool,
 ) -> ApiResult<Posted> {
     let Posting {
         policy,
         secret,
         client,
+        rate_limit,
     } = posting;
     let Attempt {
         new,
         key,
         request_hash,
+        owner_token,
+        owner_token_hash,
+        verdict,
+        counters,
     } = attempt;
     let write = begin_write(db).await?;
     let txn: &DatabaseTransaction = &write;
@@ -200,30 +262,22 @@ async fn store(
     if checks.duplicate {
         return Err(ApiError::DuplicateComment);
     }
-    if !policy.flood_interval.is_zero() {
-        let flood_keys: Vec<String> = client
-            .ip_hash
-            .iter()
-            .map(|h| format!("flood:ip:{h}"))
-            .chain([format!("flood:email:{}", new.author_email.as_ref())])
-            .collect();
-        let flood_keys: Vec<&str> = flood_keys.iter().map(String::as_str).collect();
-        if let Err(retry_after_secs) =
-            throttle::hit_all(txn, &flood_keys, policy.flood_interval, 1).await?
-        {
-            return Err(ApiError::CommentFlood { retry_after_secs });
-        }
+    // The rate limit and flood control, in one statement. Should the
+    // comment not be stored after all, the transaction takes these hits
+    // back, and `post` counts the rate limit alone.
+    let waits = throttle::hit_each(txn, &counters).await?;
+    let (rate_wait, flood_waits) = waits.split_at(usize::from(rate_limit.is_some()));
+    if let Some(Err(retry_after_secs)) = rate_wait.first() {
+        *rate_counted = true;
+        return Err(ApiError::RateLimited {
+            retry_after_secs: *retry_after_secs,
+        });
     }
-    let verdict = policy.judge(&Submission {
-        author_name: new.author_name.as_ref(),
-        author_email: new.author_email.as_ref(),
-        author_url: new.author_url.as_ref().map(|u| u.as_ref()),
-        body: new.body.as_ref(),
-        user_agent: client.user_agent.as_deref(),
-    });
+    if let Err(retry_after_secs) = throttle::longest_wait(flood_waits) {
+        return Err(ApiError::CommentFlood { retry_after_secs });
+    }
     let known_author = checks.known_author;
     let status = policy.status(&verdict, known_author);
-    let owner_token = secret.owner_token(key.as_deref());
     let row = comment::ActiveModel {
         review_id: Set(new.review_id),
         parent_id: Set(new.parent_id),
@@ -236,7 +290,7 @@ async fn store(
         request_hash: Set(Some(request_hash.clone())),
         client_ip_hash: Set(client.ip_hash),
         user_agent: Set(client.user_agent),
-        owner_token_hash: Set(Some(token_hash(&owner_token))),
+        owner_token_hash: Set(Some(owner_token_hash)),
         depth: Set(depth),
         created_at: Set(at),
         updated_at: Set(at),
@@ -259,6 +313,7 @@ async fn store(
     match (comment, key) {
         (Some(comment), _) => {
             write.commit().await?;
+            *rate_counted = true;
             tracing::info!(comment_id = comment.id, status = ?comment.status, ?verdict, "comment stored");
             Ok(Posted {
                 comment,
@@ -302,11 +357,18 @@ impl Checks {
             None => comment::Column::ParentId.is_null(),
         };
         // The same review, parent, author, email and body as a comment
-        // already there (and not deleted).
+        // already there (and not deleted). Found through the email's index:
+        // `review_id + 0` keeps the planner (SQLite's, which has no
+        // statistics) off the review's index, whose rows for a busy review
+        // it would otherwise scan one by one, thousands for each comment.
         let duplicate = comment::Entity::find()
             .select_only()
             .column(comment::Column::Id)
-            .filter(comment::Column::ReviewId.eq(new.review_id))
+            .filter(
+                Expr::col((comment::Entity, comment::Column::ReviewId))
+                    .add(0)
+                    .eq(new.review_id),
+            )
             .filter(parent)
             .filter(comment::Column::AuthorName.eq(new.author_name.as_ref()))
             .filter(comment::Column::AuthorEmail.eq(new.author_email.as_ref()))
