@@ -1,11 +1,6 @@
 use clap::Parser;
 use marquee::config::Cli;
 
-/// mimalloc in place of glibc's malloc, which took a quarter of the CPU
-/// of a hot read (a page of reviews allocates thousands of small values).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
