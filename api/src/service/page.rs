@@ -192,6 +192,8 @@ where
 /// read in full: otherwise the database joins and sorts every matching
 /// row (625 reviews of a busy director's films, say) to keep 21.
 #[tracing::instrument(level = "debug", skip_all)]
+// `paginate`'s arguments, and the join's two.
+#[allow(clippy::too_many_arguments)]
 pub async fn paginate_also<A, B, C>(
     db: &impl sea_orm::ConnectionTrait,
     select: Select<A::Entity>,
