@@ -14,7 +14,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QueryTrait, RelationTrait, Select,
 };
 
-use super::page::{Direction, Page, PageRequest, Window, paginate, paginate_also, windowed};
+use super::page::{Direction, Page, PageRequest, Window, paginate, paginate_also, windowed_by_id};
 use super::person::PersonRef;
 use super::{group_by, now};
 use crate::domain::text::normalize_name;
@@ -282,7 +282,7 @@ pub async fn pages_for_people(
         id: (review::Entity, review::Column::Id).into_column_ref(),
         order: Direction::Desc,
     };
-    windowed(db, select, window, request).await
+    windowed_by_id::<review::Entity>(db, select, review::Column::Id, window, request).await
 }
 
 /// For each person, how many public reviews `pages_for_people` would list.
