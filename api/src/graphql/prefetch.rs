@@ -19,23 +19,18 @@ use crate::error::ApiResult;
 use crate::service;
 use crate::service::page::Page;
 
-/// `Film` fields that read credits, and the role each reads (`None`: all).
-const CREDIT_FIELDS: [(&str, Option<CreditRole>); 5] = [
+/// `Film` fields that read credits by a fixed role, and the role each reads
+/// (`None`: every role). `credits` reads the role of its argument.
+pub(super) const ROLE_FIELDS: [(&str, Option<CreditRole>); 4] = [
     ("directors", Some(CreditRole::Director)),
     ("writers", Some(CreditRole::Writer)),
     ("cast", Some(CreditRole::Actor)),
     ("crew", None),
-    ("credits", None),
 ];
 
-/// The `film` selections under a review connection's items (through
-/// `edges { node }` and `nodes`).
-fn selected_films<'a>(look: &Lookahead<'a>) -> Vec<Lookahead<'a>> {
+/// A review connection's items (through `edges { node }` and `nodes`).
+fn items<'a>(look: &Lookahead<'a>) -> [Lookahead<'a>; 2] {
     [look.field("edges").field("node"), look.field("nodes")]
-        .iter()
-        .map(|node| node.field("film"))
-        .filter(Lookahead::exists)
-        .collect()
 }
 
 /// What the items of a review connection read of their films: each
@@ -51,15 +46,21 @@ pub struct FilmsWanted {
 /// [`service::review::list_with_films`] and hand it to [`FilmsWanted::feed`].
 pub fn films_wanted(ctx: &Context<'_>) -> Option<FilmsWanted> {
     let look = ctx.look_ahead();
-    let films = selected_films(&look);
+    let items = items(&look);
+    let films: Vec<Lookahead<'_>> = items
+        .iter()
+        .map(|node| node.field("film"))
+        .filter(Lookahead::exists)
+        .collect();
     if films.is_empty() {
         return None;
     }
-    let bodies = [look.field("edges").field("node"), look.field("nodes")]
+    let bodies = items
         .iter()
         .any(|node| node.field("bodyMarkdown").exists() || node.field("bodyHtml").exists());
     let mut credit_roles = Vec::new();
-    for (field, role) in CREDIT_FIELDS {
+    // `credits` is read for every role here, whatever its argument.
+    for (field, role) in ROLE_FIELDS.into_iter().chain([("credits", None)]) {
         if films.iter().any(|f| f.field(field).exists()) && !credit_roles.contains(&role) {
             credit_roles.push(role);
         }

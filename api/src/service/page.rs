@@ -278,21 +278,7 @@ pub async fn windowed<M: FromQueryResult>(
         .order_by(PARTITION_KEY, Order::Asc)
         .order_by(ROW_NUM, Order::Asc)
         .take();
-    let rows = db
-        .query_all_raw(db.get_database_backend().build(&outer))
-        .await?;
-    let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
-    for row in rows {
-        let key: i32 = row.try_get("", PARTITION_KEY)?;
-        scanned
-            .entry(key)
-            .or_default()
-            .push(M::from_query_result(&row, "")?);
-    }
-    Ok(scanned
-        .into_iter()
-        .map(|(key, rows)| (key, request.finish(rows)))
-        .collect())
+    pages_by_partition(db, &outer, request).await
 }
 
 /// [`windowed`] for pages of `E`'s rows where a partition may hold many:
@@ -332,16 +318,26 @@ where
         .and_where(Expr::col((kept.clone(), ROW_NUM)).lte(scanned_rows(request)))
         .order_by((kept.clone(), PARTITION_KEY), Order::Asc)
         .order_by((kept, ROW_NUM), Order::Asc);
+    pages_by_partition(db, &outer, request).await
+}
+
+/// Runs a windowed `select` (rows numbered within partitions, in
+/// partition then scan order) and makes each partition's rows its page.
+async fn pages_by_partition<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    select: &SelectStatement,
+    request: &PageRequest,
+) -> Result<HashMap<i32, Page<M>>, DbErr> {
     let rows = db
-        .query_all_raw(db.get_database_backend().build(&outer))
+        .query_all_raw(db.get_database_backend().build(select))
         .await?;
-    let mut scanned: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    let mut scanned: HashMap<i32, Vec<M>> = HashMap::new();
     for row in rows {
         let key: i32 = row.try_get("", PARTITION_KEY)?;
         scanned
             .entry(key)
             .or_default()
-            .push(E::Model::from_query_result(&row, "")?);
+            .push(M::from_query_result(&row, "")?);
     }
     Ok(scanned
         .into_iter()

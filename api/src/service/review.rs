@@ -51,11 +51,15 @@ pub struct ReviewFilter {
     pub published_before: Option<DateTime<Utc>>,
 }
 
-/// Reviews the public may read: published, and not scheduled for later.
 /// Reviews the public may see: published, and not scheduled for later.
 pub fn public() -> Select<review::Entity> {
+    public_by(Expr::col((review::Entity, review::Column::Status)))
+}
+
+/// [`public`], with the review's status read as `status`.
+fn public_by(status: Expr) -> Select<review::Entity> {
     review::Entity::find()
-        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .filter(status.eq(ReviewStatus::Published))
         .filter(review::Column::PublishedAt.lte(now()))
 }
 
@@ -134,12 +138,10 @@ fn film_condition(column: impl ColumnTrait, film: &FilmRef) -> Condition {
 fn filtered(filter: &ReviewFilter, backend: DbBackend) -> Select<review::Entity> {
     let by_films = !filter.credits.is_empty() || filter.film.is_some();
     let mut select = if by_films && backend == DbBackend::Sqlite {
-        review::Entity::find()
-            .filter(
-                Expr::cust_with_expr("+?", Expr::col((review::Entity, review::Column::Status)))
-                    .eq(ReviewStatus::Published),
-            )
-            .filter(review::Column::PublishedAt.lte(now()))
+        public_by(Expr::cust_with_expr(
+            "+?",
+            Expr::col((review::Entity, review::Column::Status)),
+        ))
     } else {
         public()
     };

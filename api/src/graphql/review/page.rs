@@ -18,6 +18,7 @@ use crate::graphql::loaders::{
     CreditsOfFilm, FilmById, LocationsOfFilm, PersonById, ReviewById, credits_by_key, roles_of,
 };
 use crate::graphql::pagination::PageArgs;
+use crate::graphql::prefetch::ROLE_FIELDS;
 use crate::graphql::review::CommentLayout;
 use crate::service;
 use crate::service::comment::Thread;
@@ -124,12 +125,7 @@ fn credit_keys(films: &[SelectionField<'_>], film_id: i32) -> Vec<CreditsOfFilm>
             roles.push(role);
         }
     };
-    for (field, role) in [
-        ("directors", Some(DbCreditRole::Director)),
-        ("writers", Some(DbCreditRole::Writer)),
-        ("cast", Some(DbCreditRole::Actor)),
-        ("crew", None),
-    ] {
+    for (field, role) in ROLE_FIELDS {
         if !children(films, field).is_empty() {
             add(role);
         }
