@@ -87,3 +87,18 @@ pub enum Role {
     #[sea_orm(string_value = "ADMIN")]
     Admin,
 }
+
+/// What kind of object an alias or an editorial change is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubjectKind {
+    #[sea_orm(string_value = "FILM")]
+    Film,
+    #[sea_orm(string_value = "PERSON")]
+    Person,
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
+}

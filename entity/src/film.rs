@@ -19,6 +19,9 @@ pub struct Model {
     pub poster_alt: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every editorial save; an update naming an older one is an
+    /// edit conflict.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

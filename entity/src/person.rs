@@ -14,6 +14,9 @@ pub struct Model {
     pub name_normalized: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every editorial save; an update naming an older one is an
+    /// edit conflict.
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

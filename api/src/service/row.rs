@@ -94,6 +94,7 @@ positional!(review {
     comments_open,
     created_at,
     updated_at,
+    version,
 });
 
 positional!(film {
@@ -107,6 +108,7 @@ positional!(film {
     poster_alt,
     created_at,
     updated_at,
+    version,
 });
 
 positional!(person {
@@ -116,6 +118,7 @@ positional!(person {
     name_normalized,
     created_at,
     updated_at,
+    version,
 });
 
 positional!(credit {

@@ -114,6 +114,7 @@ pub fn person(o: &Map<String, Json>) -> Result<person::Model, DbErr> {
         name_normalized: text(o, C::NameNormalized.as_str())?,
         created_at: time(o, C::CreatedAt.as_str())?,
         updated_at: time(o, C::UpdatedAt.as_str())?,
+        version: i32_(o, C::Version.as_str())?,
     })
 }
 
@@ -130,6 +131,7 @@ pub fn film(o: &Map<String, Json>) -> Result<film::Model, DbErr> {
         poster_alt: opt_text(o, C::PosterAlt.as_str())?,
         created_at: time(o, C::CreatedAt.as_str())?,
         updated_at: time(o, C::UpdatedAt.as_str())?,
+        version: i32_(o, C::Version.as_str())?,
     })
 }
 
