@@ -116,6 +116,13 @@ codes! {
     InvalidOwnerToken => "INVALID_OWNER_TOKEN",
     /// The time to edit or delete has passed.
     EditWindowExpired => "EDIT_WINDOW_EXPIRED",
+    // The newsroom.
+    /// Someone else saved the object first; `currentVersion` says which.
+    EditConflict => "EDIT_CONFLICT",
+    /// Another object still points at this one, so it cannot be deleted.
+    StillReferenced => "STILL_REFERENCED",
+    /// The slug already names another object of the same kind.
+    SlugTaken => "SLUG_TAKEN",
     // WebSockets.
     /// An upgrade from an origin that is not allowed.
     ForbiddenOrigin => "FORBIDDEN_ORIGIN",
@@ -176,24 +183,26 @@ mod tests {
     }
 
     #[test]
-    fn every_code_in_the_schema_is_a_code() {
+    fn every_code_in_the_schemas_payload_enums_is_a_code() {
         let schema = include_str!("../../schema.graphql");
-        let start = schema
-            .find("enum CommentErrorCode")
-            .expect("the enum is in the schema");
-        let body = &schema[start..];
-        let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
-        let values: Vec<&str> = body
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-            .collect();
-        assert!(!values.is_empty());
-        for value in values {
-            assert!(
-                ErrorCode::ALL.iter().any(|c| c.as_str() == value),
-                "{value} is in the schema but not an ErrorCode"
-            );
+        for name in ["CommentErrorCode", "EditorialErrorCode"] {
+            let start = schema
+                .find(&format!("enum {name}"))
+                .unwrap_or_else(|| panic!("{name} is in the schema"));
+            let body = &schema[start..];
+            let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
+            let values: Vec<&str> = body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                .collect();
+            assert!(!values.is_empty(), "{name}");
+            for value in values {
+                assert!(
+                    ErrorCode::ALL.iter().any(|c| c.as_str() == value),
+                    "{value} is in {name} but not an ErrorCode"
+                );
+            }
         }
     }
 }

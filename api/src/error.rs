@@ -47,6 +47,15 @@ pub enum ApiError {
     /// An idempotency key came back with different input.
     /// `IDEMPOTENCY_KEY_REUSED`.
     IdempotencyKeyReused,
+    /// Someone else saved the object since `expectedVersion`. `EDIT_CONFLICT`.
+    EditConflict { current_version: i32 },
+    /// Deleting an object that others still point at. `STILL_REFERENCED`.
+    StillReferenced {
+        what: &'static str,
+        by: &'static str,
+    },
+    /// The slug already names another object of the kind. `SLUG_TAKEN`.
+    SlugTaken { slug: String },
     /// Too many mutations from one client address. `RATE_LIMITED`.
     RateLimited { retry_after_secs: u64 },
     /// A comment too soon after the last from the same address or email.
@@ -88,6 +97,9 @@ impl ApiError {
             Self::Forbidden => ErrorCode::Forbidden,
             Self::EditWindowExpired => ErrorCode::EditWindowExpired,
             Self::DuplicateComment => ErrorCode::DuplicateComment,
+            Self::EditConflict { .. } => ErrorCode::EditConflict,
+            Self::StillReferenced { .. } => ErrorCode::StillReferenced,
+            Self::SlugTaken { .. } => ErrorCode::SlugTaken,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::CommentFlood { .. } => ErrorCode::CommentFlood,
             Self::LimitExceeded { limit, .. } => limit.code(),
@@ -126,6 +138,14 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 "This idempotency key was already used with different input.".to_owned()
             }
+            Self::EditConflict { current_version } => format!(
+                "Someone else saved this first; it is now at version {current_version}. \
+                 Reload it and apply your change again."
+            ),
+            Self::StillReferenced { what, by } => {
+                format!("This {what} cannot be deleted while {by} still refer to it.")
+            }
+            Self::SlugTaken { slug } => format!("The slug `{slug}` is already taken."),
             Self::RateLimited { retry_after_secs } => {
                 format!("Too many changes from this address. Try again in {retry_after_secs} s.")
             }
@@ -219,6 +239,9 @@ impl ErrorExtensions for ApiError {
                 | Self::ServiceUnavailable { retry_after_secs } => {
                     ext.set("retryAfterSeconds", *retry_after_secs)
                 }
+                Self::EditConflict { current_version } => {
+                    ext.set("currentVersion", *current_version)
+                }
                 Self::LimitExceeded { limit, max, actual } => {
                     ext.set("measure", limit.measure());
                     ext.set("limit", *max);
@@ -229,7 +252,10 @@ impl ErrorExtensions for ApiError {
                         .iter()
                         .map(|e| {
                             let mut m = async_graphql::indexmap::IndexMap::new();
-                            m.insert(async_graphql::Name::new("field"), e.field.into());
+                            m.insert(
+                                async_graphql::Name::new("field"),
+                                e.field.to_string().into(),
+                            );
                             m.insert(
                                 async_graphql::Name::new("code"),
                                 e.code.code().as_str().into(),

@@ -5,10 +5,11 @@
 pub mod author_name;
 pub mod author_url;
 pub mod comment_body;
+pub mod editorial;
 pub mod email;
 pub mod idempotency_key;
 pub mod search_term;
-mod slug;
+pub mod slug;
 pub mod text;
 
 pub use author_name::AuthorName;
@@ -19,6 +20,7 @@ pub use idempotency_key::IdempotencyKey;
 pub use search_term::SearchTerm;
 pub use slug::Slug;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why one input field was refused. Stable: clients switch on it.
@@ -59,8 +61,9 @@ impl InputErrorCode {
 /// One refused input field: which field, why, and a message a form can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The input field's name as the client sent it, e.g. `authorEmail`.
-    pub field: &'static str,
+    /// The input field's name as the client sent it, e.g. `authorEmail`,
+    /// or its path within a list, e.g. `credits.2.character`.
+    pub field: Cow<'static, str>,
     /// Why it was refused.
     pub code: InputErrorCode,
     /// A human-readable sentence for the form.
@@ -68,11 +71,24 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, code: InputErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<Cow<'static, str>>,
+        code: InputErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
-            field,
+            field: field.into(),
             code,
             message: message.into(),
+        }
+    }
+
+    /// The same error, for the field at `path` (e.g. `credits.2`), so an
+    /// error in one entry of a list names the entry.
+    pub fn within(self, path: &str) -> Self {
+        Self {
+            field: format!("{path}.{}", self.field).into(),
+            ..self
         }
     }
 }

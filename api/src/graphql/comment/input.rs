@@ -198,7 +198,7 @@ pub struct CommentInputError {
 impl From<FieldError> for CommentInputError {
     fn from(e: FieldError) -> Self {
         Self {
-            field: Some(e.field.to_owned()),
+            field: Some(e.field.into_owned()),
             code: e.code.into(),
             message: e.message,
             retry_after_seconds: None,
@@ -244,6 +244,9 @@ impl CommentInputError {
             | ApiError::InvalidId { .. }
             | ApiError::Unauthenticated
             | ApiError::Forbidden
+            | ApiError::EditConflict { .. }
+            | ApiError::StillReferenced { .. }
+            | ApiError::SlugTaken { .. }
             | ApiError::RateLimited { .. }
             | ApiError::LimitExceeded { .. }
             | ApiError::InvalidDocument { .. }
