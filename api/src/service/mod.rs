@@ -6,6 +6,7 @@ pub mod budget;
 pub mod comment;
 pub mod comparison;
 pub mod credit;
+pub mod editorial;
 pub mod events;
 pub mod film;
 pub mod import;

@@ -14,6 +14,7 @@ use entity::film;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait};
 
 pub use self::format::*;
+pub(crate) use self::upsert::EXCERPT_CHARS;
 use self::upsert::{
     Source, film_id, person_id, upsert_comment, upsert_comparison, upsert_credit, upsert_film,
     upsert_location, upsert_person, upsert_review,
@@ -22,6 +23,9 @@ use super::{begin_write, now};
 
 /// The demo content: the review of *Her*, shipped inside the binary.
 pub const DEMO_CONTENT: &str = include_str!("../../../../content/demo.toml");
+
+/// Who the revisions an import keeps are saved by.
+const IMPORT_ACTOR: &str = "import";
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,7 +45,7 @@ impl ImportReport {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Created,
     Updated,
@@ -94,6 +98,9 @@ pub async fn import(
         let film_id = film_id(txn, &r.film).await?;
         let (review_id, outcome) = upsert_review(txn, film_id, r).await?;
         report.count(outcome);
+        if outcome != Outcome::Unchanged {
+            super::editorial::review::keep_text(txn, review_id, IMPORT_ACTOR).await?;
+        }
         for (position, c) in r.comparisons.iter().enumerate() {
             report.count(
                 upsert_comparison(txn, Source::Review(review_id), position as i32, c).await?,

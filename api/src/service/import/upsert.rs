@@ -17,7 +17,7 @@ use crate::domain::text::{excerpt, normalize_name, repair_mojibake};
 use crate::service::now;
 
 /// Characters in a derived excerpt.
-const EXCERPT_CHARS: usize = 280;
+pub(crate) const EXCERPT_CHARS: usize = 280;
 
 pub(super) async fn person_id(txn: &DatabaseTransaction, slug: &str) -> Result<i32, ImportError> {
     person::Entity::find()
@@ -74,6 +74,15 @@ where
     }
 }
 
+/// A changed row is a new version, as an editor's save is, so an editor
+/// working from the old one gets `EDIT_CONFLICT` rather than overwriting
+/// what the import wrote.
+fn bump_version(version: &mut sea_orm::ActiveValue<i32>) {
+    if let Some(current) = version.try_as_ref().copied() {
+        *version = Set(current + 1);
+    }
+}
+
 pub(super) async fn upsert_person(
     txn: &DatabaseTransaction,
     p: &PersonIn,
@@ -99,7 +108,10 @@ pub(super) async fn upsert_person(
             row.name.set_if_not_equals(name.clone());
             row.name_normalized.set_if_not_equals(normalize_name(&name));
         },
-        |row| row.updated_at = Set(at),
+        |row| {
+            row.updated_at = Set(at);
+            bump_version(&mut row.version);
+        },
     )
     .await?;
     Ok((row.id, outcome))
@@ -136,7 +148,10 @@ pub(super) async fn upsert_film(
             row.poster_alt
                 .set_if_not_equals(f.poster.as_ref().map(|p| clean(&p.alt)));
         },
-        |row| row.updated_at = Set(at),
+        |row| {
+            row.updated_at = Set(at);
+            bump_version(&mut row.version);
+        },
     )
     .await?;
     Ok((row.id, outcome))
@@ -255,7 +270,10 @@ pub(super) async fn upsert_review(
             row.published_at.set_if_not_equals(r.published_at);
             row.comments_open.set_if_not_equals(r.comments_open);
         },
-        |row| row.updated_at = Set(at),
+        |row| {
+            row.updated_at = Set(at);
+            bump_version(&mut row.version);
+        },
     )
     .await?;
     Ok((row.id, outcome))
