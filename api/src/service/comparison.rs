@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use entity::enums::{CommentStatus, ReviewStatus};
-use entity::{comment, comparison, review};
+use entity::enums::CommentStatus;
+use entity::{comment, comparison};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::{group_by, now};
+use super::group_by;
 
 fn ordered() -> sea_orm::Select<comparison::Entity> {
     comparison::Entity::find()
@@ -43,22 +43,17 @@ pub async fn by_comments(
     Ok(group_by(rows, |c| c.comment_id.unwrap_or_default()))
 }
 
-/// Comparisons the public may see: drawn by published reviews or by
-/// approved comments.
+/// Comparisons the public may see: drawn by public reviews or by approved
+/// comments on them.
 fn public() -> Condition {
-    let public_reviews = Query::select()
-        .column(review::Column::Id)
-        .from(review::Entity)
-        .and_where(Expr::col(review::Column::Status).eq(ReviewStatus::Published))
-        .and_where(Expr::col(review::Column::PublishedAt).lte(now()))
-        .to_owned();
     let approved_comments = Query::select()
         .column(comment::Column::Id)
         .from(comment::Entity)
         .and_where(Expr::col(comment::Column::Status).eq(CommentStatus::Approved))
+        .and_where(Expr::col(comment::Column::ReviewId).in_subquery(super::review::public_ids()))
         .to_owned();
     Condition::any()
-        .add(comparison::Column::ReviewId.in_subquery(public_reviews))
+        .add(comparison::Column::ReviewId.in_subquery(super::review::public_ids()))
         .add(comparison::Column::CommentId.in_subquery(approved_comments))
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use entity::enums::SubjectKind;
 use entity::{film, film_location};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -24,12 +25,20 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|f| (f.id, f)).collect())
 }
 
+/// The film with this slug, or that had it (an alias left by a rename).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<film::Model>, DbErr> {
-    film::Entity::find()
+    let found = film::Entity::find()
         .filter(film::Column::Slug.eq(slug))
         .one(db)
-        .await
+        .await?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    match super::editorial::alias_target(db, SubjectKind::Film, slug).await? {
+        Some(id) => film::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
 }
 
 /// Films whose folded title contains the folded `search`, or all films.

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use entity::enums::SubjectKind;
 use entity::person;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Select,
@@ -31,15 +32,24 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|p| (p.id, p)).collect())
 }
 
+/// The person with this slug, or that had it (an alias left by a rename
+/// or a merge).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
 ) -> Result<Option<person::Model>, DbErr> {
-    person::Entity::find()
+    let found = person::Entity::find()
         .filter(person::Column::Slug.eq(slug))
         .one(db)
-        .await
+        .await?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    match super::editorial::alias_target(db, SubjectKind::Person, slug).await? {
+        Some(id) => person::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
 }
 
 /// People whose folded name contains the folded `search`, or everyone.

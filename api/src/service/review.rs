@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CreditRole, ReviewStatus};
-use entity::{comparison, credit, film, person, review};
+use entity::enums::{CreditRole, ReviewStatus, SubjectKind};
+use entity::{comparison, credit, film, person, review, slug_alias};
 use sea_orm::sea_query::{
-    Asterisk, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement,
+    Asterisk, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
@@ -54,6 +54,35 @@ pub struct ReviewFilter {
 /// Reviews the public may see: published, and not scheduled for later.
 pub fn public() -> Select<review::Entity> {
     public_by(Expr::col((review::Entity, review::Column::Status)))
+}
+
+/// The ids of the reviews the public may see, as a subquery: a comment or
+/// comparison of a review that is not public is not public either.
+pub fn public_ids() -> SelectStatement {
+    Query::select()
+        .column((review::Entity, review::Column::Id))
+        .from(review::Entity)
+        .and_where(Expr::col((review::Entity, review::Column::Status)).eq(ReviewStatus::Published))
+        .and_where(Expr::col((review::Entity, review::Column::PublishedAt)).lte(now()))
+        .to_owned()
+}
+
+/// The review with this slug, or the one that had it (an alias left by a
+/// rename): `slug = ? OR id = (SELECT target_id FROM slug_alias …)`, one
+/// statement whichever matches, each side served by an index.
+pub fn slug_condition(slug: &str) -> Condition {
+    let alias = Query::select()
+        .column(slug_alias::Column::TargetId)
+        .from(slug_alias::Entity)
+        .and_where(Expr::col(slug_alias::Column::Kind).eq(SubjectKind::Review))
+        .and_where(Expr::col(slug_alias::Column::Slug).eq(slug))
+        .to_owned();
+    Condition::any()
+        .add(Expr::col((review::Entity, review::Column::Slug)).eq(slug))
+        .add(
+            Expr::col((review::Entity, review::Column::Id))
+                .eq(Expr::from(SubQueryStatement::from(alias))),
+        )
 }
 
 /// [`public`], with the review's status read as `status`.
@@ -250,7 +279,7 @@ pub async fn by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
 ) -> Result<Option<review::Model>, DbErr> {
-    public().filter(review::Column::Slug.eq(slug)).one(db).await
+    public().filter(slug_condition(slug)).one(db).await
 }
 
 /// Public reviews of many films, newest first.

@@ -40,8 +40,11 @@ pub async fn approved_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<HashMap<i32, comment::Model>, DbErr> {
-    let approved =
-        comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved));
+    // A comment is public while its review is: an unpublished review's
+    // comments leave with it.
+    let approved = comment::Entity::find()
+        .filter(comment::Column::Status.eq(CommentStatus::Approved))
+        .filter(comment::Column::ReviewId.in_subquery(crate::service::review::public_ids()));
     by_ids_in(db, approved, ids).await
 }
 

@@ -54,7 +54,7 @@ pub async fn with_film(
     key: &ReviewKey,
 ) -> Result<Option<(review::Model, Option<film::Model>)>, DbErr> {
     let select = match key {
-        ReviewKey::Slug(slug) => public().filter(review::Column::Slug.eq(slug.as_str())),
+        ReviewKey::Slug(slug) => public().filter(super::review::slug_condition(slug)),
         ReviewKey::Id(id) => public().filter(review::Column::Id.eq(*id)),
     };
     select.find_also_related(film::Entity).one(db).await
