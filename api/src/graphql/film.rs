@@ -165,6 +165,12 @@ impl Film {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+
+    /// Bumped by every editorial save. Send it back as `expectedVersion`
+    /// so that a save over someone else's is refused (`EDIT_CONFLICT`).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// A place a film was shot.

@@ -102,6 +102,11 @@ by_id_loader!(
     HistoryOfComment => Vec<entity::moderation_event::Model>, service::moderation::history
 );
 by_id_loader!(
+    /// A review's saved revisions, newest first (editors only).
+    RevisionsOfReview => Vec<service::editorial::review::Revision>,
+    service::editorial::review::revisions
+);
+by_id_loader!(
     /// A film's filming locations.
     LocationsOfFilm => Vec<film_location::Model>, service::film::locations_by_films
 );

@@ -7,6 +7,7 @@ pub mod comparison;
 pub mod context;
 pub mod cost;
 pub mod credit;
+pub mod editorial;
 pub mod film;
 mod hooks;
 pub mod ids;
@@ -34,11 +35,18 @@ pub struct Query(
     comment::CommentQuery,
     moderation::ModerationQuery,
     node::NodeQuery,
+    editorial::audit::AuditQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(comment::CommentMutation, moderation::ModerationMutation);
+pub struct Mutation(
+    comment::CommentMutation,
+    moderation::ModerationMutation,
+    editorial::film::FilmMutation,
+    editorial::person::PersonMutation,
+    editorial::review::ReviewMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 

@@ -135,6 +135,12 @@ impl Person {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+
+    /// Bumped by every editorial save. Send it back as `expectedVersion`
+    /// so that a save over someone else's is refused (`EDIT_CONFLICT`).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// Extra fields of a list of people.

@@ -10,22 +10,27 @@ use entity::review;
 use super::comment::{CommentConnection, CommentPolicy, comment_page};
 use super::common::{CreditRole, Image, Lookup, OrderDirection, exactly_one};
 use super::comparison::Comparison;
-use super::context::{db, load_list, load_one, services};
+use super::context::{db, load_list, load_one, require_role, services};
+use super::editorial::review::ReviewRevision;
 use super::film::Film;
 use super::ids::{self, Kind};
-use super::loaders::{CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount, ReviewById};
+use super::loaders::{
+    CommentCount, ComparisonsOfReview, FilmById, PersonReviewCount, ReviewById, RevisionsOfReview,
+};
 use super::pagination::{Connection, PageArgs, connection};
 use super::prefetch;
 use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
 use crate::service::comment::Thread;
+use crate::service::editorial::review as editorial;
 use crate::service::page::{Position, SortKey};
 use crate::service::person::PersonRef as PersonRefKey;
 use crate::service::review::{
     CreditFilter as CreditFilterKey, FilmRef as FilmRefKey, ReviewFilter as ReviewFilterKey,
 };
 use crate::service::review_page::ReviewKey;
+use entity::enums::{ReviewStatus as DbReviewStatus, Role};
 
 /// A published review of a film.
 #[derive(Clone)]
@@ -119,6 +124,30 @@ impl Review {
     /// When the review last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+
+    /// Where the review stands: `PUBLISHED` for every review the public
+    /// can see; `DRAFT` or `SCHEDULED` only for editors.
+    async fn status(&self) -> ReviewStatus {
+        match (self.0.status, self.0.published_at) {
+            (DbReviewStatus::Published, Some(at)) if at > service::now() => ReviewStatus::Scheduled,
+            (DbReviewStatus::Published, _) => ReviewStatus::Published,
+            (DbReviewStatus::Draft, _) => ReviewStatus::Draft,
+        }
+    }
+
+    /// Bumped by every editorial save. Send it back as `expectedVersion`
+    /// so that a save over someone else's is refused (`EDIT_CONFLICT`).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Every saved version of the text, newest first, with what each
+    /// changed. EDITOR or ADMIN only.
+    async fn revisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReviewRevision>> {
+        require_role(ctx, Role::Editor)?;
+        let rows = load_list(ctx, RevisionsOfReview(self.0.id)).await?;
+        Ok(rows.into_iter().map(ReviewRevision).collect())
     }
 
     /// The comparisons the review draws to other films, in order.
@@ -322,6 +351,17 @@ fn credit_filter(person: PersonRefKey, role: Option<CreditRole>) -> CreditFilter
     }
 }
 
+/// Where a review stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Not published; only editors see it.
+    Draft,
+    /// Published with a time still to come; only editors see it until then.
+    Scheduled,
+    /// Public.
+    Published,
+}
+
 /// What reviews can be sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum ReviewOrderField {
@@ -347,8 +387,10 @@ pub struct ReviewQuery;
 /// Review queries.
 #[Object]
 impl ReviewQuery {
-    /// A published review, by `slug` or by `id` (exactly one). Null when
-    /// there is none.
+    /// A published review, by `slug` (an old slug works too; the review's
+    /// `slug` is the current one) or by `id` (exactly one). Null when there
+    /// is none. With an EDITOR or ADMIN token, drafts and scheduled
+    /// reviews too.
     async fn review(
         &self,
         ctx: &Context<'_>,
@@ -359,7 +401,19 @@ impl ReviewQuery {
             Lookup::First(slug) => ReviewKey::Slug(slug),
             Lookup::Second(id) => ReviewKey::Id(ids::decode(&id, Kind::Review, "id")?),
         };
-        Ok(page::review(ctx, key).await?.map(Review))
+        if let Some(found) = page::review(ctx, key.clone()).await? {
+            return Ok(Some(Review(found)));
+        }
+        // Not public by that key (the lookup by slug follows old slugs
+        // too): editors also see drafts and scheduled reviews.
+        if require_role(ctx, Role::Editor).is_ok() {
+            let row = match &key {
+                ReviewKey::Slug(slug) => editorial::any_by_slug(db(ctx)?, slug).await?,
+                ReviewKey::Id(id) => editorial::any_by_id(db(ctx)?, *id).await?,
+            };
+            return Ok(row.map(Review));
+        }
+        Ok(None)
     }
 
     /// Published reviews, newest first unless `orderBy` says otherwise,

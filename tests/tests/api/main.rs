@@ -3,6 +3,7 @@
 
 mod budget;
 mod comments;
+mod editorial;
 mod facts;
 mod http;
 mod import;
