@@ -403,9 +403,48 @@ async fn slugs_are_made_unique_and_old_slugs_keep_working(backend: Backend) {
         .await;
     assert_eq!(by_old["review"]["slug"], "her-spike-jonze");
     let person = app
-        .data(r#"{ person(slug: "spike-jonze") { version } }"#, json!({}))
+        .data(
+            r#"{ person(slug: "spike-jonze") { id version } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(person["person"]["version"], 1);
+    let update_person = "mutation ($i: UpdatePersonInput!) { updatePerson(input: $i) { person { slug name version } errors { field code currentVersion } } }";
+    let renamed = run(
+        &app,
+        &editor,
+        "updatePerson",
+        update_person,
+        json!({ "i": { "id": person["person"]["id"], "expectedVersion": 1, "slug": "adam-spiegel", "name": "Adam Spiegel" } }),
+    )
+    .await;
+    assert_eq!(
+        renamed["person"],
+        json!({ "slug": "adam-spiegel", "name": "Adam Spiegel", "version": 2 })
+    );
+    let stale = run(
+        &app,
+        &editor,
+        "updatePerson",
+        update_person,
+        json!({ "i": { "id": person["person"]["id"], "expectedVersion": 1, "name": "Spike" } }),
+    )
+    .await;
+    assert_eq!(
+        stale["errors"],
+        json!([{ "field": "expectedVersion", "code": "EDIT_CONFLICT", "currentVersion": 2 }])
+    );
+    let old = app
+        .data(
+            r#"{ person(slug: "spike-jonze") { slug name } reviews(filter: { director: { slug: "adam-spiegel" } }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        old["person"],
+        json!({ "slug": "adam-spiegel", "name": "Adam Spiegel" })
+    );
+    assert_eq!(old["reviews"]["totalCount"], 1);
 }
 
 async fn a_stale_version_is_an_edit_conflict_and_one_of_two_racing_saves_wins(backend: Backend) {
@@ -589,6 +628,18 @@ async fn what_is_still_referenced_cannot_be_deleted(backend: Backend) {
         )
         .await;
     assert_eq!(lookup["person"], Value::Null);
+    let again = run(
+        &app,
+        &editor,
+        "deletePerson",
+        &delete("Person"),
+        json!({ "i": { "id": nobody["id"], "expectedVersion": 1 } }),
+    )
+    .await;
+    assert_eq!(
+        codes_of(&again),
+        [("id".to_owned(), "NOT_FOUND".to_owned())]
+    );
 }
 
 async fn merging_two_records_of_one_person_moves_their_credits(backend: Backend) {
