@@ -18,6 +18,7 @@ use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::events::CommentEvents;
 use crate::service::import;
+use crate::service::listen::Listener;
 use crate::service::moderation::Policy;
 use crate::service::secret::Secret;
 
@@ -83,6 +84,9 @@ impl Application {
                 restore_rate: settings.cost_restore_rate as f64,
             },
         );
+        let mut notices = Listener::default();
+        let events = CommentEvents::start(&db, &mut notices);
+        notices.start(&db).await?;
         let schema = graphql::build_schema(
             db.clone(),
             Limits {
@@ -94,7 +98,7 @@ impl Application {
                 policy: comment_policy(&settings),
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
-                events: CommentEvents::start(&db).await?,
+                events,
                 budgets: budgets.clone(),
             },
         );

@@ -9,6 +9,7 @@ pub mod credit;
 pub mod events;
 pub mod film;
 pub mod import;
+pub mod listen;
 pub mod moderation;
 pub mod page;
 pub mod person;
