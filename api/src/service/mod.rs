@@ -13,6 +13,7 @@ pub mod listen;
 pub mod moderation;
 pub mod page;
 pub mod person;
+pub mod publication;
 pub mod review;
 pub mod review_page;
 pub mod row;
