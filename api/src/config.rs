@@ -376,6 +376,14 @@ pub struct Settings {
     #[arg(long, env = "MARQUEE_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// How often, at the longest, each replica's publication clock looks
+    /// for reviews gone public (scheduled ones whose time has come), in
+    /// milliseconds. Publications announced by their mutation, and
+    /// scheduled instants the clock knows of, do not wait for it.
+    #[arg(long, env = "MARQUEE_PUBLICATION_CLOCK_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=60_000), global = true)]
+    pub publication_clock_ms: u64,
+
     // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
     // Kept together, at the end, so merges with other settings stay trivial.
     /// Origins whose pages may open a WebSocket, comma-separated (e.g.

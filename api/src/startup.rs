@@ -18,7 +18,9 @@ use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::events::CommentEvents;
 use crate::service::import;
+use crate::service::listen::Listener;
 use crate::service::moderation::Policy;
+use crate::service::publication::{self, Publications};
 use crate::service::secret::Secret;
 
 /// A server bound to its port, ready to run.
@@ -27,6 +29,7 @@ pub struct Application {
     server: Server,
     statements: StatementCounter,
     db: DatabaseConnection,
+    publications: Publications,
     grace: Duration,
 }
 
@@ -83,6 +86,21 @@ impl Application {
                 restore_rate: settings.cost_restore_rate as f64,
             },
         );
+        let mut notices = Listener::default();
+        let events = CommentEvents::start(&db, &mut notices);
+        let publications = Publications::start(
+            &db,
+            publication::Clock {
+                every: Duration::from_millis(settings.publication_clock_ms),
+                // A publishing mutation chooses `published_at` and commits
+                // within its request, which is cut off at the request
+                // timeout (its statements a second later).
+                overlap: request_timeout + Duration::from_secs(5),
+            },
+            &mut notices,
+        )
+        .await?;
+        notices.start(&db).await?;
         let schema = graphql::build_schema(
             db.clone(),
             Limits {
@@ -94,8 +112,9 @@ impl Application {
                 policy: comment_policy(&settings),
                 secret: secret.clone(),
                 mutations_per_minute: settings.mutations_per_minute,
-                events: CommentEvents::start(&db).await?,
+                events,
                 budgets: budgets.clone(),
+                publications: publications.clone(),
             },
         );
         let state = web::Data::new(AppState {
@@ -154,6 +173,7 @@ impl Application {
             server,
             statements,
             db: pool,
+            publications,
             grace: Duration::from_secs(settings.shutdown_grace_seconds),
         })
     }
@@ -171,6 +191,12 @@ impl Application {
     /// The server's database pool (tests use it to arrange data).
     pub fn db(&self) -> DatabaseConnection {
         self.db.clone()
+    }
+
+    /// The server's publication clock (tests use it to announce a
+    /// publication as the editorial mutations do).
+    pub fn publications(&self) -> Publications {
+        self.publications.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting and gives

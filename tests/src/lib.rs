@@ -266,6 +266,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Where the server's database is.
     pub database_url: String,
+    /// The server's publication clock, to announce a publication as the
+    /// editorial mutations do.
+    pub publications: marquee::service::publication::Publications,
     _db: Option<TestDb>,
 }
 
@@ -319,6 +322,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
     let address = format!("http://127.0.0.1:{}", app.port());
     let statements = app.statement_counter();
     let db = app.db();
+    let publications = app.publications();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -326,6 +330,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
         statements,
         db,
         database_url: url,
+        publications,
         _db: None,
     }
 }
@@ -489,9 +494,16 @@ impl LiveSubscription {
     /// The next message for the subscription (`next` or `error`), or None
     /// if none comes within `seconds`.
     pub async fn next(&mut self, seconds: u64) -> Option<Value> {
+        self.next_within(std::time::Duration::from_secs(seconds))
+            .await
+    }
+
+    /// The next message for the subscription (`next` or `error`), or None
+    /// if none comes within `within`.
+    pub async fn next_within(&mut self, within: std::time::Duration) -> Option<Value> {
         use futures_util::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             let message = tokio::time::timeout_at(deadline, self.ws.next())
                 .await

@@ -1,5 +1,6 @@
-//! Subscriptions: live comments for readers, and the live moderation queue
-//! for moderators. Served over graphql-ws on `/graphql`.
+//! Subscriptions: live comments for readers, the live moderation queue for
+//! moderators, and reviews as they go public. Served over graphql-ws on
+//! `/graphql`.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use super::comment::Comment;
 use super::context::{db, require_role, services};
 use super::ids::{self, Kind};
 use super::moderation::CommentForModeration;
+use super::review::Review;
 use crate::error::ApiError;
 use crate::service;
 use crate::service::events::CommentEvent;
@@ -30,6 +32,27 @@ pub async fn announce(ctx: &Context<'_>, event: CommentEvent) {
     };
     if let Err(err) = published {
         tracing::warn!(error = %err, ?event, "could not announce a comment event");
+    }
+}
+
+/// Tells every replica that the review `review_id` has just been published
+/// or scheduled, so that `reviewPublished` subscribers hear of it at once
+/// (or at its scheduled instant) rather than at the publication clock's
+/// next tick. Call it once per publication, after the commit; not after
+/// other edits. A failure is logged, not returned: the publication is
+/// stored, and each replica's clock still finds it within a tick unless it
+/// is dated in the past by more than a request may take.
+pub async fn announce_publication(ctx: &Context<'_>, review_id: i32) {
+    let announced = match services(ctx) {
+        Ok(services) => services
+            .publications
+            .announce(review_id)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(err) => Err(anyhow::anyhow!("{err:?}")),
+    };
+    if let Err(err) = announced {
+        tracing::warn!(error = %err, review_id, "could not announce a publication");
     }
 }
 
@@ -106,6 +129,34 @@ impl Subscription {
             events,
             move |e| e.review_id == review_id && e.published(),
             Comment,
+        ))
+    }
+
+    /// Reviews as they go public: published now, or scheduled and their
+    /// time come (at once, or by default within a second). For frontends
+    /// to revalidate the pages that show them. Works across every replica,
+    /// and announces each publication once. Public: no token needed.
+    async fn review_published(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Review>, ApiError> {
+        let publications = services(ctx)?.publications.subscribe();
+        Ok(futures_util::stream::unfold(
+            publications,
+            |mut publications| async move {
+                loop {
+                    match publications.recv().await {
+                        Ok(review) => return Some((Review((*review).clone()), publications)),
+                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            tracing::warn!(
+                                skipped,
+                                "a subscriber fell behind and skipped publications"
+                            );
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            },
         ))
     }
 

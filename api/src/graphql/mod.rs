@@ -89,6 +89,9 @@ pub struct Services {
     pub events: crate::service::events::CommentEvents,
     /// Query cost budgets, shared by every replica.
     pub budgets: crate::service::budget::Budgets,
+    /// Reviews going public, announced by every replica's publication
+    /// clock (mutations that publish call `live::announce_publication`).
+    pub publications: crate::service::publication::Publications,
 }
 
 /// The schema, with the database and services for resolvers that need them.

@@ -1,7 +1,7 @@
 //! Comment events, for live updates. Every replica must see every event, so
 //! on PostgreSQL they travel through `NOTIFY` and each replica's `LISTEN`
-//! task feeds its local subscribers; on SQLite (one process) they stay in
-//! process.
+//! task ([`super::listen`]) feeds its local subscribers; on SQLite (one
+//! process) they stay in process.
 //!
 //! On PostgreSQL one task sends a replica's events, as many in one
 //! `pg_notify` as have queued while the last one was sent: under load a
@@ -17,6 +17,8 @@ use sea_orm::sea_query::{Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::listen::Listener;
 
 /// The PostgreSQL channel events travel on.
 const CHANNEL: &str = "marquee_comment_events";
@@ -90,45 +92,28 @@ pub struct CommentEvents {
 }
 
 impl CommentEvents {
-    /// Starts the bus. On PostgreSQL this spawns the task that listens for
-    /// other replicas' events (and this one's: every event goes round
-    /// through the database, so each is delivered once).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn start(db: &DatabaseConnection) -> anyhow::Result<Self> {
+    /// Starts the bus. On PostgreSQL this spawns the task that sends events,
+    /// and names the channel for `listener` to hear other replicas' events
+    /// on (and this one's: every event goes round through the database, so
+    /// each is delivered once).
+    pub fn start(db: &DatabaseConnection, listener: &mut Listener) -> Self {
         let (local, _) = broadcast::channel(BUFFER);
         let mut outbox = None;
         if db.get_database_backend() == DatabaseBackend::Postgres {
-            let pool = db.get_postgres_connection_pool().clone();
-            let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
             let tx = local.clone();
-            tokio::spawn(async move {
-                loop {
-                    match listener.recv().await {
-                        Ok(note) => match parse_payload(note.payload()) {
-                            Ok(events) => {
-                                for event in events {
-                                    let _ = tx.send(event);
-                                }
-                            }
-                            Err(err) => {
-                                tracing::warn!(error = %err, "ignoring a malformed comment event")
-                            }
-                        },
-                        // The listener reconnects by itself on the next recv;
-                        // wait a little so a database outage is not a busy loop.
-                        Err(err) => {
-                            tracing::warn!(error = %err, "comment event listener lost its connection");
-                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        }
+            listener.on(CHANNEL, move |payload| match parse_payload(payload) {
+                Ok(events) => {
+                    for event in events {
+                        let _ = tx.send(event);
                     }
                 }
+                Err(err) => tracing::warn!(error = %err, "ignoring a malformed comment event"),
             });
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(send_batches(db.clone(), rx));
             outbox = Some(tx);
         }
-        Ok(Self { local, outbox })
+        Self { local, outbox }
     }
 
     /// Announces an event to every replica, and returns once it is sent.

@@ -8,6 +8,7 @@ mod facts;
 mod http;
 mod import;
 mod live;
+mod live_reviews;
 mod metrics;
 mod moderation;
 mod moderators;
