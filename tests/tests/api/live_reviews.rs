@@ -176,7 +176,35 @@ async fn a_review_committed_after_its_time_is_still_announced(backend: Backend) 
     assert_eq!(slug_of(&message), "her-late");
 }
 
+async fn publish_review_announces_at_once_through_the_real_mutation(backend: Backend) {
+    // A still clock: only `publishReview`'s announcement can bring it.
+    let app = app_with_clock(backend, STILL).await;
+    let draft = import_review(&app, "her-by-mutation", "DRAFT", in_ms(0)).await;
+    let id = marquee_tests::marquee::graphql::ids::encode(
+        marquee_tests::marquee::graphql::ids::Kind::Review,
+        draft,
+    );
+    let mut live = LiveSubscription::start(&app.address, PUBLISHED, json!({}), json!({})).await;
+    let editor = app
+        .staff_token(entity::enums::Role::Editor, "Edna")
+        .await;
+    let published = app
+        .gql_as(
+            &editor,
+            "mutation ($id: ID!) { publishReview(id: $id) { review { status } errors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        published["data"]["publishReview"]["review"]["status"], "PUBLISHED",
+        "{published}"
+    );
+    let (message, _) = heard(&mut live, 5).await;
+    assert_eq!(slug_of(&message), "her-by-mutation");
+}
+
 backend_tests!(
+    publish_review_announces_at_once_through_the_real_mutation,
     a_scheduled_review_is_announced_when_its_time_comes_and_not_before,
     a_draft_is_never_announced,
     a_publication_announced_by_its_mutation_arrives_at_once,

@@ -12,6 +12,7 @@ use crate::domain::editorial::{Line, Prose};
 use crate::error::ApiResult;
 use crate::graphql::context::db;
 use crate::graphql::ids::Kind;
+use crate::graphql::live::announce_publication;
 use crate::graphql::review::Review;
 use crate::service::editorial::review::{
     self as reviews, NewComparison, NewReview, ReviewChanges, Revision,
@@ -349,9 +350,15 @@ impl ReviewMutation {
     ) -> ApiResult<ReviewPayload> {
         let actor = editor(ctx)?;
         match review_id(&id, "id") {
-            Ok(id) => ReviewPayload::settle(
-                reviews::publish(db(ctx)?, &actor, id, expected_version, at).await,
-            ),
+            Ok(id) => {
+                let published = reviews::publish(db(ctx)?, &actor, id, expected_version, at).await;
+                if published.is_ok() {
+                    // Wakes every replica's publication clock: `reviewPublished`
+                    // fires now, or learns the scheduled time.
+                    announce_publication(ctx, id).await;
+                }
+                ReviewPayload::settle(published)
+            }
             Err(errors) => Ok(ReviewPayload::refused(errors)),
         }
     }
