@@ -545,11 +545,17 @@ pub async fn import_generated(
     let mut people = vec![PersonIn {
         slug: director_slug.clone(),
         name: director.to_owned(),
+        aliases: Vec::new(),
+        created_at: None,
+        updated_at: None,
     }];
     for a in 0..cast {
         people.push(PersonIn {
             slug: format!("{director_slug}-actor-{a}"),
             name: format!("{director} Actor {a}"),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
     }
     let start = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
@@ -587,6 +593,9 @@ pub async fn import_generated(
             poster: None,
             credits,
             locations: Vec::new(),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
         reviews.push(ReviewIn {
             slug: format!("review-of-{slug}"),
@@ -602,10 +611,14 @@ pub async fn import_generated(
             comments_open: true,
             comparisons: Vec::new(),
             comments: Vec::new(),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
     }
     let slugs = reviews.iter().map(|r| r.slug.clone()).collect();
     let content = Content {
+        verbatim: false,
         people,
         films: film_rows,
         reviews,
