@@ -7,6 +7,7 @@ pub mod comment;
 pub mod comparison;
 pub mod credit;
 pub mod events;
+pub mod export;
 pub mod film;
 pub mod import;
 pub mod moderation;

@@ -21,6 +21,7 @@ use self::upsert::{
     Source, Thread, film_id, person_id, upsert_alias, upsert_comment, upsert_comparison,
     upsert_credit, upsert_film, upsert_location, upsert_person, upsert_review,
 };
+pub(crate) use self::upsert::{file_key, import_key};
 use super::{begin_write, now};
 
 /// The demo content: the review of *Her*, shipped inside the binary.

@@ -279,10 +279,18 @@ pub(super) async fn upsert_review(
     Ok((row.id, outcome))
 }
 
+/// Where imported comment keys live among the idempotency keys.
+const IMPORT_KEY_PREFIX: &str = "import:";
+
 /// The comment key as stored: imported keys live in their own namespace of
 /// the idempotency keys, so they never collide with a client's.
-pub(super) fn import_key(key: &str) -> String {
-    format!("import:{key}")
+pub(crate) fn import_key(key: &str) -> String {
+    format!("{IMPORT_KEY_PREFIX}{key}")
+}
+
+/// The file key a stored idempotency key came from, if an import stored it.
+pub(crate) fn file_key(stored: &str) -> Option<&str> {
+    stored.strip_prefix(IMPORT_KEY_PREFIX)
 }
 
 /// Where a comment sits: its review, and the comment it replies to (with
