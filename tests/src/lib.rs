@@ -12,6 +12,8 @@
 //!
 //! Set `TEST_LOG=1` to see the server's logs.
 
+pub mod content;
+
 use std::path::PathBuf;
 
 use marquee::config::Settings;

@@ -3,6 +3,7 @@
 
 mod budget;
 mod comments;
+mod export;
 mod facts;
 mod http;
 mod import;
