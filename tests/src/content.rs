@@ -11,7 +11,8 @@ use sea_orm::{
 
 /// Content layered on `content/demo.toml`: a person, film and review with
 /// old slugs, a draft, posters with one half missing, credits of every
-/// kind, and a threaded set of comments in every status, with emails,
+/// kind, a location and a comparison that repeat an earlier one's place or
+/// film, and a threaded set of comments in every status, with emails,
 /// timestamps, comparisons and text that needs escaping. No `@` appears in
 /// it but in the emails.
 pub const EXTRA_CONTENT: &str = r#"
@@ -80,6 +81,11 @@ created_at = "2019-01-01T00:00:00Z"
   place = "Mumbai"
   stands_in_for = "a lunch-hour city"
 
+  [[films.locations]]
+  place = "Mumbai"
+  area = "Churchgate"
+  stands_in_for = "the station, again, at dusk"
+
 [[reviews]]
 slug = "the-lunchbox"
 film = "the-lunchbox"
@@ -106,6 +112,11 @@ Second paragraph, with a "quote", a backslash \\ and a tab\there.
   [[reviews.comparisons]]
   film = "gravity"
   note = "Another story told mostly by one person."
+
+  [[reviews.comparisons]]
+  film = "her"
+  person = "joaquin-phoenix"
+  note = "The same film and person again, in other words."
 
 [[reviews]]
 slug = "adaptation"

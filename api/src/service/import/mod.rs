@@ -1,8 +1,9 @@
 //! Content import: the demo content at first start, and `marquee import FILE`.
 //!
 //! Rows are matched by their natural keys (slugs; a credit's film, person and
-//! role; a comment's `key`) and only changed fields are written, so importing
-//! the same file twice changes nothing. The format is documented at the top
+//! role; a comment's `key`; a filming location's or comparison's place in
+//! its list) and only changed fields are written, so importing the same file
+//! twice changes nothing. The format is documented at the top
 //! of `content/demo.toml`; `marquee export` ([`super::export`]) writes it.
 //!
 //! [`format`] reads and checks a file; [`upsert`] writes its rows.

@@ -202,30 +202,28 @@ pub(super) async fn upsert_location(
     position: i32,
     l: &LocationIn,
 ) -> Result<Outcome, DbErr> {
-    let place = text.clean(&l.place);
-    let area = text.clean_opt(&l.area);
-    let mut find = film_location::Entity::find()
+    // Matched by place in the film's list: a film may be shot twice in
+    // one place standing in for different things.
+    let existing = film_location::Entity::find()
         .filter(film_location::Column::FilmId.eq(film_id))
-        .filter(film_location::Column::Place.eq(&place));
-    find = match &area {
-        Some(area) => find.filter(film_location::Column::Area.eq(area)),
-        None => find.filter(film_location::Column::Area.is_null()),
-    };
-    let existing = find.one(txn).await?.map(film_location::ActiveModel::from);
+        .filter(film_location::Column::Position.eq(position))
+        .one(txn)
+        .await?
+        .map(film_location::ActiveModel::from);
     let (_, outcome) = save(
         txn,
         existing,
         || film_location::ActiveModel {
             film_id: Set(film_id),
-            place: Set(place.clone()),
-            area: Set(area.clone()),
+            position: Set(position),
             created_at: Set(now()),
             ..Default::default()
         },
         |row| {
+            row.place.set_if_not_equals(text.clean(&l.place));
+            row.area.set_if_not_equals(text.clean_opt(&l.area));
             row.stands_in_for
                 .set_if_not_equals(text.clean_opt(&l.stands_in_for));
-            row.position.set_if_not_equals(position);
         },
         |_| {},
     )
@@ -425,14 +423,12 @@ pub(super) async fn upsert_comparison(
         Source::Review(id) => (Some(id), None),
         Source::Comment(id) => (None, Some(id)),
     };
-    let mut find = comparison::Entity::find().filter(comparison::Column::FilmId.eq(film_id));
-    find = match source {
+    // Matched by place in its source's list: a review may draw two
+    // comparisons to the same film and person, in different words.
+    let find = comparison::Entity::find().filter(comparison::Column::Position.eq(position));
+    let find = match source {
         Source::Review(id) => find.filter(comparison::Column::ReviewId.eq(id)),
         Source::Comment(id) => find.filter(comparison::Column::CommentId.eq(id)),
-    };
-    find = match person_id {
-        Some(id) => find.filter(comparison::Column::PersonId.eq(id)),
-        None => find.filter(comparison::Column::PersonId.is_null()),
     };
     let existing = find.one(txn).await?.map(comparison::ActiveModel::from);
     let (_, outcome) = save(
@@ -441,15 +437,15 @@ pub(super) async fn upsert_comparison(
         || comparison::ActiveModel {
             review_id: Set(review_id),
             comment_id: Set(comment_id),
-            film_id: Set(film_id),
-            person_id: Set(person_id),
+            position: Set(position),
             created_at: Set(now()),
             ..Default::default()
         },
         |row| {
+            row.film_id.set_if_not_equals(film_id);
+            row.person_id.set_if_not_equals(person_id);
             row.note.set_if_not_equals(text.clean(&c.note));
             row.recommended.set_if_not_equals(c.recommended);
-            row.position.set_if_not_equals(position);
         },
         |_| {},
     )
