@@ -186,7 +186,7 @@ struct ImageOut<'a> {
 
 impl<'a> ImageOut<'a> {
     fn of(url: &'a Option<String>, alt: &'a Option<String>) -> Option<Self> {
-        (url.is_some() || alt.is_some()).then(|| Self {
+        (url.is_some() || alt.is_some()).then_some(Self {
             url: url.as_deref(),
             alt: alt.as_deref(),
         })
