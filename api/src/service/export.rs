@@ -114,7 +114,7 @@ pub async fn export<W: Write + Send>(
     reviews(&txn, out, options, &keys, &mut report).await?;
     out.flush()?;
     txn.commit().await?;
-    tracing::info!(?report, "exported");
+    tracing::debug!(?report, "exported");
     Ok(report)
 }
 
