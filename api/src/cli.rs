@@ -1,8 +1,13 @@
 //! The `marquee` subcommands.
 
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
+use sea_orm::DatabaseConnection;
 
 use crate::config::{Cli, Command, TokenCommand};
+use crate::service::export::{self, ExportReport};
 use crate::service::{import, token};
 use crate::startup::Application;
 use crate::{db, graphql};
@@ -45,6 +50,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.unchanged
             );
         }
+        Command::Export {
+            file,
+            include_private,
+        } => {
+            let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
+            db::exclusively(&conn, db::migrate(&conn)).await?;
+            let options = export::Options { include_private };
+            let report = match &file {
+                Some(path) => export_to_file(&conn, path, options).await?,
+                None => {
+                    let mut out = BufWriter::new(std::io::stdout());
+                    export::export(&conn, &mut out, options).await?
+                }
+            };
+            // On standard error: standard output may be the file itself.
+            eprintln!(
+                "exported {} people, {} films, {} reviews and {} comments to {}{}",
+                report.people,
+                report.films,
+                report.reviews,
+                report.comments,
+                file.as_deref()
+                    .map_or("standard output".into(), |f| f.display().to_string()),
+                if include_private {
+                    ", with private fields"
+                } else {
+                    ""
+                },
+            );
+        }
         Command::Token(command) => {
             let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
             db::exclusively(&conn, db::migrate(&conn)).await?;
@@ -75,4 +110,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Exports into a file beside `path` and renames it into place once it is
+/// whole, so a failed export never leaves a truncated file under the name.
+/// A file with private fields is readable by its owner only.
+async fn export_to_file(
+    conn: &DatabaseConnection,
+    path: &Path,
+    options: export::Options,
+) -> anyhow::Result<ExportReport> {
+    let partial = partial_path(path);
+    // A stale partial file would keep its permissions.
+    let _ = std::fs::remove_file(&partial);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if options.include_private {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    }
+    let file = open
+        .open(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let mut out = BufWriter::new(file);
+    let written = async {
+        let report = export::export(conn, &mut out, options).await?;
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        std::fs::rename(&partial, path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        anyhow::Ok(report)
+    }
+    .await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// `dir/name` → `dir/.name.partial`.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.partial"))
 }

@@ -40,6 +40,16 @@ pub enum Command {
         /// The content file, in the format of `content/demo.toml`.
         file: PathBuf,
     },
+    /// Write everything in the database as a content file, which `import`
+    /// loads into an empty database (e.g. to move from SQLite to PostgreSQL).
+    Export {
+        /// Where to write; standard output when absent.
+        file: Option<PathBuf>,
+        /// Include reader emails and the comments' other private fields
+        /// (idempotency keys, client hashes, user agents, owner token hashes).
+        #[arg(long)]
+        include_private: bool,
+    },
     /// Manage staff API tokens.
     #[command(subcommand)]
     Token(TokenCommand),

@@ -3,28 +3,95 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use marquee_tests::content::{
+    EXTRA_CONTENT, EXTRA_EMAILS, assert_same_content, content_rows,
+    store_text_an_import_would_clean,
+};
+use marquee_tests::{Backend, TestDb};
+use sea_orm::DatabaseConnection;
+
 fn marquee(db: &Path, args: &[&str]) -> Output {
+    marquee_on(&sqlite_url(db), args)
+}
+
+fn marquee_on(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_marquee"))
         .args(args)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", db.display()),
-        )
+        .env("DATABASE_URL", database_url)
         .env("MARQUEE_LOG", "warn")
         .output()
         .expect("marquee runs")
 }
 
+fn sqlite_url(db: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", db.display())
+}
+
+/// The demo content file.
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../content/demo.toml");
+
 struct TempDb(PathBuf);
 
 impl TempDb {
     fn new() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Self(std::env::temp_dir().join(format!("marquee-cli-{}-{nanos}.db", std::process::id())))
+        Self(temp_path("db"))
     }
+}
+
+/// A fresh path in the temporary directory, ending in `.{extension}`.
+fn temp_path(extension: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "marquee-cli-{}-{nanos}-{n}.{extension}",
+        std::process::id()
+    ))
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new() -> Self {
+        Self(temp_path("toml"))
+    }
+
+    fn with(text: &str) -> Self {
+        let file = Self::new();
+        std::fs::write(&file.0, text).unwrap();
+        file
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn connect(url: &str) -> DatabaseConnection {
+    sea_orm::Database::connect(url).await.unwrap()
+}
+
+/// A SQLite database holding the demo content and the export tests' extra
+/// content, loaded with `marquee import`, and text an import would clean.
+async fn publication() -> TempDb {
+    let db = TempDb::new();
+    let extra = TempFile::with(EXTRA_CONTENT);
+    stdout(&marquee(&db.0, &["import", DEMO]));
+    stdout(&marquee(&db.0, &["import", extra.path()]));
+    let conn = connect(&sqlite_url(&db.0)).await;
+    store_text_an_import_would_clean(&conn).await;
+    conn.close().await.unwrap();
+    db
 }
 
 impl Drop for TempDb {
@@ -49,10 +116,9 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn importing_a_file_twice_changes_nothing_the_second_time() {
     let db = TempDb::new();
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../content/demo.toml");
 
-    let first = stdout(&marquee(&db.0, &["import", file]));
-    let second = stdout(&marquee(&db.0, &["import", file]));
+    let first = stdout(&marquee(&db.0, &["import", DEMO]));
+    let second = stdout(&marquee(&db.0, &["import", DEMO]));
 
     assert!(first.contains(" 0 updated"), "{first}");
     assert!(!first.contains(" 0 created"), "{first}");
@@ -131,4 +197,78 @@ fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     assert!(listed.contains("Molly\trevoked"), "{listed}");
     let again = marquee(&db.0, &["token", "revoke", "1"]);
     assert!(!again.status.success(), "revoking twice is an error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_then_import_moves_every_row_into_an_empty_database() {
+    // Arrange
+    let (source, target) = (publication().await, TempDb::new());
+    let file = TempFile::new();
+
+    // Act
+    let exported = marquee(&source.0, &["export", "--include-private", file.path()]);
+    let imported = stdout(&marquee(&target.0, &["import", file.path()]));
+
+    // Assert
+    stdout(&exported);
+    let said = String::from_utf8_lossy(&exported.stderr);
+    assert!(
+        said.contains("exported 10 people, 8 films, 3 reviews and 7 comments to")
+            && said.contains("with private fields"),
+        "{said}"
+    );
+    assert!(imported.contains(" 0 updated, 0 unchanged"), "{imported}");
+    assert_same_content(
+        &content_rows(&connect(&sqlite_url(&source.0)).await).await,
+        &content_rows(&connect(&sqlite_url(&target.0)).await).await,
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file.0).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a private export is its owner's only");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_to_standard_output_with_emails_only_when_asked() {
+    // Arrange
+    let db = publication().await;
+
+    // Act
+    let public = stdout(&marquee(&db.0, &["export"]));
+    let again = stdout(&marquee(&db.0, &["export"]));
+    let private = stdout(&marquee(&db.0, &["export", "--include-private"]));
+
+    // Assert
+    assert!(public.starts_with("# Marquee content file"), "{public}");
+    assert!(!public.contains('@'), "no email without --include-private");
+    assert_eq!(public, again, "the same database exports the same bytes");
+    for email in EXTRA_EMAILS {
+        assert!(private.contains(email), "{email}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn export_from_sqlite_and_import_into_postgresql_with_the_readme_commands() {
+    // Arrange
+    let sqlite = publication().await;
+    let (_postgres, postgres_url) = TestDb::create(&Backend::postgres()).await;
+    let file = TempFile::new();
+
+    // Act: the README's two commands.
+    stdout(&marquee_on(
+        &sqlite_url(&sqlite.0),
+        &["export", "--include-private", file.path()],
+    ));
+    stdout(&marquee_on(&postgres_url, &["import", file.path()]));
+
+    // Assert
+    let postgres = connect(&postgres_url).await;
+    assert_same_content(
+        &content_rows(&connect(&sqlite_url(&sqlite.0)).await).await,
+        &content_rows(&postgres).await,
+    );
+    postgres.close().await.unwrap();
 }

@@ -12,6 +12,8 @@
 //!
 //! Set `TEST_LOG=1` to see the server's logs.
 
+pub mod content;
+
 use std::path::PathBuf;
 
 use marquee::config::Settings;
@@ -557,11 +559,17 @@ pub async fn import_generated(
     let mut people = vec![PersonIn {
         slug: director_slug.clone(),
         name: director.to_owned(),
+        aliases: Vec::new(),
+        created_at: None,
+        updated_at: None,
     }];
     for a in 0..cast {
         people.push(PersonIn {
             slug: format!("{director_slug}-actor-{a}"),
             name: format!("{director} Actor {a}"),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
     }
     let start = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
@@ -599,6 +607,9 @@ pub async fn import_generated(
             poster: None,
             credits,
             locations: Vec::new(),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
         reviews.push(ReviewIn {
             slug: format!("review-of-{slug}"),
@@ -614,10 +625,14 @@ pub async fn import_generated(
             comments_open: true,
             comparisons: Vec::new(),
             comments: Vec::new(),
+            aliases: Vec::new(),
+            created_at: None,
+            updated_at: None,
         });
     }
     let slugs = reviews.iter().map(|r| r.slug.clone()).collect();
     let content = Content {
+        verbatim: false,
         people,
         films: film_rows,
         reviews,

@@ -8,6 +8,7 @@ pub mod comparison;
 pub mod credit;
 pub mod editorial;
 pub mod events;
+pub mod export;
 pub mod film;
 pub mod import;
 pub mod listen;

@@ -185,9 +185,7 @@ async fn publish_review_announces_at_once_through_the_real_mutation(backend: Bac
         draft,
     );
     let mut live = LiveSubscription::start(&app.address, PUBLISHED, json!({}), json!({})).await;
-    let editor = app
-        .staff_token(entity::enums::Role::Editor, "Edna")
-        .await;
+    let editor = app.staff_token(entity::enums::Role::Editor, "Edna").await;
     let published = app
         .gql_as(
             &editor,

@@ -4,6 +4,7 @@
 mod budget;
 mod comments;
 mod editorial;
+mod export;
 mod facts;
 mod http;
 mod import;

@@ -41,9 +41,13 @@ async fn an_accented_name_is_found_without_its_accents(backend: Backend) {
         billing: 0,
     };
     let content = Content {
+        verbatim: false,
         people: vec![PersonIn {
             slug: "zoe-kravitz".into(),
             name: "Zoë Kravitz".into(),
+            aliases: vec![],
+            created_at: None,
+            updated_at: None,
         }],
         films: vec![FilmIn {
             slug: "kimi".into(),
@@ -53,6 +57,9 @@ async fn an_accented_name_is_found_without_its_accents(backend: Backend) {
             poster: None,
             credits: vec![credit("zoe-kravitz", entity::enums::CreditRole::Actor)],
             locations: vec![],
+            aliases: vec![],
+            created_at: None,
+            updated_at: None,
         }],
         reviews: vec![ReviewIn {
             slug: "kimi".into(),
@@ -68,6 +75,9 @@ async fn an_accented_name_is_found_without_its_accents(backend: Backend) {
             comments_open: true,
             comparisons: vec![],
             comments: vec![],
+            aliases: vec![],
+            created_at: None,
+            updated_at: None,
         }],
     };
     import(&app.db, &content).await.unwrap();

@@ -1,24 +1,29 @@
 //! Content import: the demo content at first start, and `marquee import FILE`.
 //!
 //! Rows are matched by their natural keys (slugs; a credit's film, person and
-//! role; a comment's `key`) and only changed fields are written, so importing
-//! the same file twice changes nothing. The format is documented at the top
-//! of `content/demo.toml`.
+//! role; a comment's `key`; a filming location's or comparison's place in
+//! its list) and only changed fields are written, so importing the same file
+//! twice changes nothing. The format is documented at the top
+//! of `content/demo.toml`; `marquee export` ([`super::export`]) writes it.
 //!
 //! [`format`] reads and checks a file; [`upsert`] writes its rows.
 
 mod format;
 mod upsert;
 
+use std::collections::HashMap;
+
+use entity::enums::SubjectKind;
 use entity::film;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait};
 
 pub use self::format::*;
 pub(crate) use self::upsert::EXCERPT_CHARS;
 use self::upsert::{
-    Source, film_id, person_id, upsert_comment, upsert_comparison, upsert_credit, upsert_film,
-    upsert_location, upsert_person, upsert_review,
+    Source, Thread, film_id, person_id, upsert_alias, upsert_comment, upsert_comparison,
+    upsert_credit, upsert_film, upsert_location, upsert_person, upsert_review,
 };
+pub(crate) use self::upsert::{file_key, import_key};
 use super::{begin_write, now};
 
 /// The demo content: the review of *Her*, shipped inside the binary.
@@ -79,42 +84,64 @@ pub async fn import(
 ) -> Result<ImportReport, ImportError> {
     let write = begin_write(db).await?;
     let txn: &DatabaseTransaction = &write;
+    let text = content.text();
     let mut report = ImportReport::default();
     for p in &content.people {
-        report.count(upsert_person(txn, p).await?.1);
+        let (person_id, outcome) = upsert_person(txn, text, p).await?;
+        report.count(outcome);
+        for alias in &p.aliases {
+            report.count(upsert_alias(txn, SubjectKind::Person, alias, person_id).await?);
+        }
     }
     for f in &content.films {
-        let (film_id, outcome) = upsert_film(txn, f).await?;
+        let (film_id, outcome) = upsert_film(txn, text, f).await?;
         report.count(outcome);
+        for alias in &f.aliases {
+            report.count(upsert_alias(txn, SubjectKind::Film, alias, film_id).await?);
+        }
         for c in &f.credits {
             let person_id = person_id(txn, &c.person).await?;
-            report.count(upsert_credit(txn, film_id, person_id, c).await?);
+            report.count(upsert_credit(txn, text, film_id, person_id, c).await?);
         }
         for (position, l) in f.locations.iter().enumerate() {
-            report.count(upsert_location(txn, film_id, position as i32, l).await?);
+            report.count(upsert_location(txn, text, film_id, position as i32, l).await?);
         }
     }
     for r in &content.reviews {
         let film_id = film_id(txn, &r.film).await?;
-        let (review_id, outcome) = upsert_review(txn, film_id, r).await?;
+        let (review_id, outcome) = upsert_review(txn, text, film_id, r).await?;
         report.count(outcome);
         if outcome != Outcome::Unchanged {
             super::editorial::review::keep_text(txn, review_id, IMPORT_ACTOR).await?;
         }
-        for (position, c) in r.comparisons.iter().enumerate() {
-            report.count(
-                upsert_comparison(txn, Source::Review(review_id), position as i32, c).await?,
-            );
+        for alias in &r.aliases {
+            report.count(upsert_alias(txn, SubjectKind::Review, alias, review_id).await?);
         }
+        for (position, c) in r.comparisons.iter().enumerate() {
+            let source = Source::Review(review_id);
+            report.count(upsert_comparison(txn, text, source, position as i32, c).await?);
+        }
+        // This review's comments so far, by key: `parse` saw to it that a
+        // reply's parent is among them.
+        let mut stored = HashMap::new();
         for c in &r.comments {
             let created_at = c.created_at.or(r.published_at).unwrap_or_else(now);
-            let (comment_id, outcome) = upsert_comment(txn, review_id, created_at, c).await?;
+            let parent = match &c.parent {
+                Some(key) => Some(*stored.get(key.as_str()).ok_or_else(|| {
+                    ImportError::Reference(format!(
+                        "comment `{}` replies to `{key}`, which is not an earlier comment on review `{}`",
+                        c.key, r.slug
+                    ))
+                })?),
+                None => None,
+            };
+            let thread = Thread { review_id, parent };
+            let (comment, outcome) = upsert_comment(txn, text, thread, created_at, c).await?;
             report.count(outcome);
+            stored.insert(c.key.as_str(), comment);
             for (position, cmp) in c.comparisons.iter().enumerate() {
-                report.count(
-                    upsert_comparison(txn, Source::Comment(comment_id), position as i32, cmp)
-                        .await?,
-                );
+                let source = Source::Comment(comment.id);
+                report.count(upsert_comparison(txn, text, source, position as i32, cmp).await?);
             }
         }
     }

@@ -2,7 +2,8 @@
 //! only changed fields written.
 
 use chrono::{DateTime, Utc};
-use entity::{comment, comparison, credit, film, film_location, person, review};
+use entity::enums::SubjectKind;
+use entity::{comment, comparison, credit, film, film_location, person, review, slug_alias};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
@@ -10,10 +11,10 @@ use sea_orm::{
 };
 
 use super::format::{
-    CommentIn, ComparisonIn, CreditIn, FilmIn, LocationIn, PersonIn, ReviewIn, clean, clean_opt,
+    CommentIn, ComparisonIn, CreditIn, FilmIn, LocationIn, PersonIn, ReviewIn, Text,
 };
 use super::{ImportError, Outcome};
-use crate::domain::text::{excerpt, normalize_name, repair_mojibake};
+use crate::domain::text::{excerpt, normalize_name};
 use crate::service::now;
 
 /// Characters in a derived excerpt.
@@ -85,6 +86,7 @@ fn bump_version(version: &mut sea_orm::ActiveValue<i32>) {
 
 pub(super) async fn upsert_person(
     txn: &DatabaseTransaction,
+    text: Text,
     p: &PersonIn,
 ) -> Result<(i32, Outcome), DbErr> {
     let existing = person::Entity::find()
@@ -93,15 +95,16 @@ pub(super) async fn upsert_person(
         .await?
         .map(person::ActiveModel::from);
     let at = now();
-    let name = clean(&p.name);
+    let updated_at = p.updated_at.unwrap_or(at);
+    let name = text.clean(&p.name);
     let (row, outcome) = save(
         txn,
         existing,
         || person::ActiveModel {
             id: NotSet,
             slug: Set(p.slug.clone()),
-            created_at: Set(at),
-            updated_at: Set(at),
+            created_at: Set(p.created_at.unwrap_or(at)),
+            updated_at: Set(updated_at),
             ..Default::default()
         },
         |row| {
@@ -109,7 +112,7 @@ pub(super) async fn upsert_person(
             row.name_normalized.set_if_not_equals(normalize_name(&name));
         },
         |row| {
-            row.updated_at = Set(at);
+            row.updated_at = Set(updated_at);
             bump_version(&mut row.version);
         },
     )
@@ -119,6 +122,7 @@ pub(super) async fn upsert_person(
 
 pub(super) async fn upsert_film(
     txn: &DatabaseTransaction,
+    text: Text,
     f: &FilmIn,
 ) -> Result<(i32, Outcome), DbErr> {
     let existing = film::Entity::find()
@@ -127,14 +131,16 @@ pub(super) async fn upsert_film(
         .await?
         .map(film::ActiveModel::from);
     let at = now();
-    let title = clean(&f.title);
+    let updated_at = f.updated_at.unwrap_or(at);
+    let title = text.clean(&f.title);
+    let (poster_url, poster_alt) = poster(text, f.poster.as_ref());
     let (row, outcome) = save(
         txn,
         existing,
         || film::ActiveModel {
             slug: Set(f.slug.clone()),
-            created_at: Set(at),
-            updated_at: Set(at),
+            created_at: Set(f.created_at.unwrap_or(at)),
+            updated_at: Set(updated_at),
             ..Default::default()
         },
         |row| {
@@ -142,14 +148,12 @@ pub(super) async fn upsert_film(
                 .set_if_not_equals(normalize_name(&title));
             row.title.set_if_not_equals(title);
             row.release_year.set_if_not_equals(f.release_year);
-            row.synopsis.set_if_not_equals(clean_opt(&f.synopsis));
-            row.poster_url
-                .set_if_not_equals(f.poster.as_ref().map(|p| p.url.clone()));
-            row.poster_alt
-                .set_if_not_equals(f.poster.as_ref().map(|p| clean(&p.alt)));
+            row.synopsis.set_if_not_equals(text.clean_opt(&f.synopsis));
+            row.poster_url.set_if_not_equals(poster_url);
+            row.poster_alt.set_if_not_equals(poster_alt);
         },
         |row| {
-            row.updated_at = Set(at);
+            row.updated_at = Set(updated_at);
             bump_version(&mut row.version);
         },
     )
@@ -157,8 +161,17 @@ pub(super) async fn upsert_film(
     Ok((row.id, outcome))
 }
 
+/// A poster's URL (kept as written) and alt text.
+fn poster(text: Text, poster: Option<&super::format::Image>) -> (Option<String>, Option<String>) {
+    match poster {
+        Some(p) => (p.url.clone(), p.alt.as_ref().map(|alt| text.clean(alt))),
+        None => (None, None),
+    }
+}
+
 pub(super) async fn upsert_credit(
     txn: &DatabaseTransaction,
+    text: Text,
     film_id: i32,
     person_id: i32,
     c: &CreditIn,
@@ -183,10 +196,11 @@ pub(super) async fn upsert_credit(
             ..Default::default()
         },
         |row| {
-            row.job.set_if_not_equals(clean_opt(&c.job));
-            row.character.set_if_not_equals(clean_opt(&c.character));
+            row.job.set_if_not_equals(text.clean_opt(&c.job));
+            row.character
+                .set_if_not_equals(text.clean_opt(&c.character));
             row.character_note
-                .set_if_not_equals(clean_opt(&c.character_note));
+                .set_if_not_equals(text.clean_opt(&c.character_note));
             row.voice.set_if_not_equals(c.voice);
             row.billing_order.set_if_not_equals(c.billing);
         },
@@ -198,34 +212,33 @@ pub(super) async fn upsert_credit(
 
 pub(super) async fn upsert_location(
     txn: &DatabaseTransaction,
+    text: Text,
     film_id: i32,
     position: i32,
     l: &LocationIn,
 ) -> Result<Outcome, DbErr> {
-    let place = clean(&l.place);
-    let area = clean_opt(&l.area);
-    let mut find = film_location::Entity::find()
+    // Matched by place in the film's list: a film may be shot twice in
+    // one place standing in for different things.
+    let existing = film_location::Entity::find()
         .filter(film_location::Column::FilmId.eq(film_id))
-        .filter(film_location::Column::Place.eq(&place));
-    find = match &area {
-        Some(area) => find.filter(film_location::Column::Area.eq(area)),
-        None => find.filter(film_location::Column::Area.is_null()),
-    };
-    let existing = find.one(txn).await?.map(film_location::ActiveModel::from);
+        .filter(film_location::Column::Position.eq(position))
+        .one(txn)
+        .await?
+        .map(film_location::ActiveModel::from);
     let (_, outcome) = save(
         txn,
         existing,
         || film_location::ActiveModel {
             film_id: Set(film_id),
-            place: Set(place.clone()),
-            area: Set(area.clone()),
+            position: Set(position),
             created_at: Set(now()),
             ..Default::default()
         },
         |row| {
+            row.place.set_if_not_equals(text.clean(&l.place));
+            row.area.set_if_not_equals(text.clean_opt(&l.area));
             row.stands_in_for
-                .set_if_not_equals(clean_opt(&l.stands_in_for));
-            row.position.set_if_not_equals(position);
+                .set_if_not_equals(text.clean_opt(&l.stands_in_for));
         },
         |_| {},
     )
@@ -235,6 +248,7 @@ pub(super) async fn upsert_location(
 
 pub(super) async fn upsert_review(
     txn: &DatabaseTransaction,
+    text: Text,
     film_id: i32,
     r: &ReviewIn,
 ) -> Result<(i32, Outcome), DbErr> {
@@ -244,34 +258,36 @@ pub(super) async fn upsert_review(
         .await?
         .map(review::ActiveModel::from);
     let at = now();
-    let body = repair_mojibake(r.body.trim());
-    let summary = clean_opt(&r.excerpt).unwrap_or_else(|| excerpt(&body, EXCERPT_CHARS));
+    let updated_at = r.updated_at.unwrap_or(at);
+    let body = text.markdown(&r.body);
+    let summary = text
+        .clean_opt(&r.excerpt)
+        .unwrap_or_else(|| excerpt(&body, EXCERPT_CHARS));
+    let (poster_url, poster_alt) = poster(text, r.poster.as_ref());
     let (row, outcome) = save(
         txn,
         existing,
         || review::ActiveModel {
             slug: Set(r.slug.clone()),
-            created_at: Set(at),
-            updated_at: Set(at),
+            created_at: Set(r.created_at.unwrap_or(at)),
+            updated_at: Set(updated_at),
             ..Default::default()
         },
         |row| {
             row.film_id.set_if_not_equals(film_id);
-            row.headline.set_if_not_equals(clean(&r.headline));
-            row.byline.set_if_not_equals(clean_opt(&r.byline));
+            row.headline.set_if_not_equals(text.clean(&r.headline));
+            row.byline.set_if_not_equals(text.clean_opt(&r.byline));
             row.body_markdown.set_if_not_equals(body);
             row.excerpt.set_if_not_equals(summary);
-            row.verdict.set_if_not_equals(clean_opt(&r.verdict));
-            row.poster_url
-                .set_if_not_equals(r.poster.as_ref().map(|p| p.url.clone()));
-            row.poster_alt
-                .set_if_not_equals(r.poster.as_ref().map(|p| clean(&p.alt)));
+            row.verdict.set_if_not_equals(text.clean_opt(&r.verdict));
+            row.poster_url.set_if_not_equals(poster_url);
+            row.poster_alt.set_if_not_equals(poster_alt);
             row.status.set_if_not_equals(r.status);
             row.published_at.set_if_not_equals(r.published_at);
             row.comments_open.set_if_not_equals(r.comments_open);
         },
         |row| {
-            row.updated_at = Set(at);
+            row.updated_at = Set(updated_at);
             bump_version(&mut row.version);
         },
     )
@@ -279,58 +295,128 @@ pub(super) async fn upsert_review(
     Ok((row.id, outcome))
 }
 
+/// Where imported comment keys live among the idempotency keys.
+const IMPORT_KEY_PREFIX: &str = "import:";
+
 /// The comment key as stored: imported keys live in their own namespace of
 /// the idempotency keys, so they never collide with a client's.
-pub(super) fn import_key(key: &str) -> String {
-    format!("import:{key}")
+pub(crate) fn import_key(key: &str) -> String {
+    format!("{IMPORT_KEY_PREFIX}{key}")
+}
+
+/// The file key a stored idempotency key came from, if an import stored it.
+pub(crate) fn file_key(stored: &str) -> Option<&str> {
+    stored.strip_prefix(IMPORT_KEY_PREFIX)
+}
+
+/// Where a comment sits: its review, and the comment it replies to (with
+/// that comment's depth).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Thread {
+    pub review_id: i32,
+    pub parent: Option<Stored>,
+}
+
+/// A comment as stored: its id and depth.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stored {
+    pub id: i32,
+    pub depth: i32,
 }
 
 pub(super) async fn upsert_comment(
     txn: &DatabaseTransaction,
-    review_id: i32,
+    text: Text,
+    thread: Thread,
     created_at: DateTime<Utc>,
     c: &CommentIn,
-) -> Result<(i32, Outcome), DbErr> {
-    let key = import_key(&c.key);
+) -> Result<(Stored, Outcome), DbErr> {
     // `parse` refused any file with an invalid comment; this only fails for
     // content built in code without it.
-    let fields = c.validated().map_err(|(_, field, reason)| {
+    let fields = c.validated(text).map_err(|(_, field, reason)| {
         DbErr::Custom(format!("comment `{}`: `{field}`: {reason}", c.key))
     })?;
+    // A comment that came through `addComment` with a key keeps the
+    // client's key; any other is stored under its file key.
+    let key = match &fields.idempotency_key {
+        Some(key) => key.as_ref().to_owned(),
+        None => import_key(&c.key),
+    };
     let existing = comment::Entity::find()
         .filter(comment::Column::IdempotencyKey.eq(&key))
         .one(txn)
         .await?
         .map(comment::ActiveModel::from);
     let at = now();
+    let updated_at = c.updated_at.unwrap_or(at);
+    let depth = thread.parent.map_or(0, |p| p.depth + 1);
     let (row, outcome) = save(
         txn,
         existing,
         || comment::ActiveModel {
             idempotency_key: Set(Some(key.clone())),
             created_at: Set(created_at),
-            updated_at: Set(at),
+            updated_at: Set(updated_at),
             ..Default::default()
         },
         |row| {
-            row.review_id.set_if_not_equals(review_id);
-            row.parent_id.set_if_not_equals(None);
+            row.review_id.set_if_not_equals(thread.review_id);
+            row.parent_id.set_if_not_equals(thread.parent.map(|p| p.id));
+            row.depth.set_if_not_equals(depth);
             row.author_name
-                .set_if_not_equals(fields.author_name.as_str().to_owned());
+                .set_if_not_equals(fields.author_name.into_inner());
             row.author_email
-                .set_if_not_equals(fields.author_email.as_ref().map(|e| e.as_str().to_owned()));
+                .set_if_not_equals(fields.author_email.map(|e| e.into_inner()));
             row.author_url
-                .set_if_not_equals(fields.author_url.as_ref().map(|u| u.as_str().to_owned()));
-            row.body.set_if_not_equals(fields.body.as_str().to_owned());
+                .set_if_not_equals(fields.author_url.map(|u| u.into_inner()));
+            row.body.set_if_not_equals(fields.body.into_inner());
             row.status.set_if_not_equals(c.status);
-            row.request_hash.set_if_not_equals(None);
-            row.client_ip_hash.set_if_not_equals(None);
-            row.user_agent.set_if_not_equals(None);
+            row.request_hash.set_if_not_equals(fields.request_hash);
+            row.client_ip_hash.set_if_not_equals(fields.client_ip_hash);
+            row.user_agent.set_if_not_equals(fields.user_agent);
+            row.owner_token_hash
+                .set_if_not_equals(fields.owner_token_hash);
         },
-        |row| row.updated_at = Set(at),
+        |row| row.updated_at = Set(updated_at),
     )
     .await?;
-    Ok((row.id, outcome))
+    Ok((
+        Stored {
+            id: row.id,
+            depth: row.depth,
+        },
+        outcome,
+    ))
+}
+
+/// Makes `slug` an alias of the `kind` object `target_id`, or moves it
+/// there if it named another.
+pub(super) async fn upsert_alias(
+    txn: &DatabaseTransaction,
+    kind: SubjectKind,
+    slug: &str,
+    target_id: i32,
+) -> Result<Outcome, DbErr> {
+    let existing = slug_alias::Entity::find()
+        .filter(slug_alias::Column::Kind.eq(kind))
+        .filter(slug_alias::Column::Slug.eq(slug))
+        .one(txn)
+        .await?
+        .map(slug_alias::ActiveModel::from);
+    let (_, outcome) = save(
+        txn,
+        existing,
+        || slug_alias::ActiveModel {
+            kind: Set(kind),
+            slug: Set(slug.to_owned()),
+            created_at: Set(now()),
+            ..Default::default()
+        },
+        |row| row.target_id.set_if_not_equals(target_id),
+        |_| {},
+    )
+    .await?;
+    Ok(outcome)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -341,6 +427,7 @@ pub(super) enum Source {
 
 pub(super) async fn upsert_comparison(
     txn: &DatabaseTransaction,
+    text: Text,
     source: Source,
     position: i32,
     c: &ComparisonIn,
@@ -354,14 +441,12 @@ pub(super) async fn upsert_comparison(
         Source::Review(id) => (Some(id), None),
         Source::Comment(id) => (None, Some(id)),
     };
-    let mut find = comparison::Entity::find().filter(comparison::Column::FilmId.eq(film_id));
-    find = match source {
+    // Matched by place in its source's list: a review may draw two
+    // comparisons to the same film and person, in different words.
+    let find = comparison::Entity::find().filter(comparison::Column::Position.eq(position));
+    let find = match source {
         Source::Review(id) => find.filter(comparison::Column::ReviewId.eq(id)),
         Source::Comment(id) => find.filter(comparison::Column::CommentId.eq(id)),
-    };
-    find = match person_id {
-        Some(id) => find.filter(comparison::Column::PersonId.eq(id)),
-        None => find.filter(comparison::Column::PersonId.is_null()),
     };
     let existing = find.one(txn).await?.map(comparison::ActiveModel::from);
     let (_, outcome) = save(
@@ -370,15 +455,15 @@ pub(super) async fn upsert_comparison(
         || comparison::ActiveModel {
             review_id: Set(review_id),
             comment_id: Set(comment_id),
-            film_id: Set(film_id),
-            person_id: Set(person_id),
+            position: Set(position),
             created_at: Set(now()),
             ..Default::default()
         },
         |row| {
-            row.note.set_if_not_equals(clean(&c.note));
+            row.film_id.set_if_not_equals(film_id);
+            row.person_id.set_if_not_equals(person_id);
+            row.note.set_if_not_equals(text.clean(&c.note));
             row.recommended.set_if_not_equals(c.recommended);
-            row.position.set_if_not_equals(position);
         },
         |_| {},
     )
