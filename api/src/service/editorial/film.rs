@@ -4,15 +4,15 @@ use std::collections::{HashMap, HashSet};
 
 use entity::enums::{CreditRole, SubjectKind};
 use entity::{comparison, credit, film, film_location, person, review};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 
 use super::{
-    Action, Actor, Change, choose_slug, claim_version, drop_aliases, keep_alias, record,
-    refuse_if_any, take_slug,
+    Action, Actor, Change, choose_slug, claim_version, commit, drop_aliases, keep_alias,
+    refuse_if_any, refuse_if_referenced, save_changes, take_slug,
 };
 use crate::domain::editorial::{Line, Prose, ReleaseYear, WebUrl};
 use crate::domain::text::normalize_name;
@@ -118,8 +118,8 @@ pub async fn create(
     .insert(&*txn)
     .await?;
     write_locations(&*txn, row.id, new.locations).await?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::CreateFilm,
         SubjectKind::Film,
@@ -127,7 +127,6 @@ pub async fn create(
         &[],
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
@@ -195,16 +194,9 @@ pub async fn update(
         write_locations(&*txn, id, locations).await?;
         fields.push("locations");
     }
-    // `claim_version` wrote the version and the time already.
-    row.version = NotSet;
-    row.updated_at = NotSet;
-    let saved = if fields.is_empty() {
-        current
-    } else {
-        row.update(&*txn).await?
-    };
-    record(
-        &*txn,
+    let saved = save_changes(&*txn, current, row, !fields.is_empty()).await?;
+    commit(
+        txn,
         actor,
         Action::UpdateFilm,
         SubjectKind::Film,
@@ -212,7 +204,6 @@ pub async fn update(
         &fields,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -227,26 +218,20 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let txn = begin_write(db).await?;
     claim_version::<film::Entity>(&*txn, id, Some(expected_version)).await?;
-    let reviews = review::Entity::find()
-        .filter(review::Column::FilmId.eq(id))
-        .count(&*txn)
-        .await?;
-    if reviews > 0 {
-        return Err(ApiError::StillReferenced {
-            what: "film",
-            by: "reviews",
-        });
-    }
-    let comparisons = comparison::Entity::find()
-        .filter(comparison::Column::FilmId.eq(id))
-        .count(&*txn)
-        .await?;
-    if comparisons > 0 {
-        return Err(ApiError::StillReferenced {
-            what: "film",
-            by: "comparisons",
-        });
-    }
+    refuse_if_referenced(
+        &*txn,
+        review::Entity::find().filter(review::Column::FilmId.eq(id)),
+        "film",
+        "reviews",
+    )
+    .await?;
+    refuse_if_referenced(
+        &*txn,
+        comparison::Entity::find().filter(comparison::Column::FilmId.eq(id)),
+        "film",
+        "comparisons",
+    )
+    .await?;
     credit::Entity::delete_many()
         .filter(credit::Column::FilmId.eq(id))
         .exec(&*txn)
@@ -257,8 +242,7 @@ pub async fn delete(
         .await?;
     drop_aliases(&*txn, SubjectKind::Film, id).await?;
     film::Entity::delete_by_id(id).exec(&*txn).await?;
-    record(&*txn, actor, Action::DeleteFilm, SubjectKind::Film, id, &[]).await?;
-    txn.commit().await?;
+    commit(txn, actor, Action::DeleteFilm, SubjectKind::Film, id, &[]).await?;
     Ok(())
 }
 
@@ -342,8 +326,8 @@ pub async fn set_credits(
         .one(&*txn)
         .await?
         .ok_or(ApiError::NotFound { what: "Film" })?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::SetFilmCredits,
         SubjectKind::Film,
@@ -351,7 +335,6 @@ pub async fn set_credits(
         &["credits"],
     )
     .await?;
-    txn.commit().await?;
     Ok(film)
 }
 

@@ -384,6 +384,58 @@ async fn drop_aliases(txn: &impl ConnectionTrait, kind: SubjectKind, id: i32) ->
     Ok(())
 }
 
+/// Records the change in the audit trail and commits it.
+async fn commit(
+    txn: crate::service::WriteTxn,
+    actor: &Actor,
+    action: Action,
+    kind: SubjectKind,
+    subject_id: i32,
+    fields: &[&str],
+) -> Result<(), ApiError> {
+    record(&*txn, actor, action, kind, subject_id, fields).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes the fields set on `row` (made from `current`, whose version
+/// `claim_version` already moved), or keeps `current` when none changed.
+async fn save_changes<A>(
+    txn: &impl ConnectionTrait,
+    current: <A::Entity as EntityTrait>::Model,
+    row: A,
+    changed: bool,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    if changed {
+        row.update(txn).await
+    } else {
+        Ok(current)
+    }
+}
+
+/// `STILL_REFERENCED` (this `what` is pointed at `by` others) when
+/// `referrers` finds any row.
+async fn refuse_if_referenced<E>(
+    txn: &impl ConnectionTrait,
+    referrers: sea_orm::Select<E>,
+    what: &'static str,
+    by: &'static str,
+) -> Result<(), ApiError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    if referrers.count(txn).await? > 0 {
+        return Err(ApiError::StillReferenced { what, by });
+    }
+    Ok(())
+}
+
 /// Refuses input with every collected field error, or passes.
 fn refuse_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() {

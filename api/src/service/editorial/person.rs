@@ -2,14 +2,13 @@
 
 use entity::enums::SubjectKind;
 use entity::{comparison, credit, person, slug_alias};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{
-    Action, Actor, choose_slug, claim_version, drop_aliases, keep_alias, record, take_slug,
+    Action, Actor, choose_slug, claim_version, commit, drop_aliases, keep_alias, record,
+    refuse_if_referenced, save_changes, take_slug,
 };
 use crate::domain::Slug;
 use crate::domain::editorial::Line;
@@ -59,8 +58,8 @@ pub async fn create(
     }
     .insert(&*txn)
     .await?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::CreatePerson,
         SubjectKind::Person,
@@ -68,7 +67,6 @@ pub async fn create(
         &[],
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
@@ -103,15 +101,9 @@ pub async fn update(
         row.slug = Set(slug);
         fields.push("slug");
     }
-    row.version = NotSet;
-    row.updated_at = NotSet;
-    let saved = if fields.is_empty() {
-        current
-    } else {
-        row.update(&*txn).await?
-    };
-    record(
-        &*txn,
+    let saved = save_changes(&*txn, current, row, !fields.is_empty()).await?;
+    commit(
+        txn,
         actor,
         Action::UpdatePerson,
         SubjectKind::Person,
@@ -119,7 +111,6 @@ pub async fn update(
         &fields,
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -133,30 +124,24 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let txn = begin_write(db).await?;
     claim_version::<person::Entity>(&*txn, id, Some(expected_version)).await?;
-    let credits = credit::Entity::find()
-        .filter(credit::Column::PersonId.eq(id))
-        .count(&*txn)
-        .await?;
-    if credits > 0 {
-        return Err(ApiError::StillReferenced {
-            what: "person",
-            by: "credits",
-        });
-    }
-    let comparisons = comparison::Entity::find()
-        .filter(comparison::Column::PersonId.eq(id))
-        .count(&*txn)
-        .await?;
-    if comparisons > 0 {
-        return Err(ApiError::StillReferenced {
-            what: "person",
-            by: "comparisons",
-        });
-    }
+    refuse_if_referenced(
+        &*txn,
+        credit::Entity::find().filter(credit::Column::PersonId.eq(id)),
+        "person",
+        "credits",
+    )
+    .await?;
+    refuse_if_referenced(
+        &*txn,
+        comparison::Entity::find().filter(comparison::Column::PersonId.eq(id)),
+        "person",
+        "comparisons",
+    )
+    .await?;
     drop_aliases(&*txn, SubjectKind::Person, id).await?;
     person::Entity::delete_by_id(id).exec(&*txn).await?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::DeletePerson,
         SubjectKind::Person,
@@ -164,7 +149,6 @@ pub async fn delete(
         &[],
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -6,15 +6,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::enums::{ReviewStatus, SubjectKind};
 use entity::{comment, comparison, film, person, review, review_revision};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{
-    Action, Actor, Change, alias_target, choose_slug, claim_version, drop_aliases, keep_alias,
-    record, refuse_if_any, take_slug,
+    Action, Actor, Change, alias_target, choose_slug, claim_version, commit, drop_aliases,
+    keep_alias, refuse_if_any, refuse_if_referenced, save_changes, take_slug,
 };
 use crate::domain::editorial::{Line, Prose};
 use crate::domain::text::excerpt;
@@ -146,8 +146,8 @@ pub async fn create(
     .insert(&*txn)
     .await?;
     save_revision(&*txn, actor, &row).await?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::CreateReview,
         SubjectKind::Review,
@@ -155,7 +155,6 @@ pub async fn create(
         &[],
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
@@ -169,8 +168,11 @@ pub async fn update(
     let txn = begin_write(db).await?;
     claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
     let (saved, fields) = apply(&*txn, id, changes).await?;
-    record(
-        &*txn,
+    if fields.iter().any(|f| TEXT_FIELDS.contains(f)) {
+        save_revision(&*txn, actor, &saved).await?;
+    }
+    commit(
+        txn,
         actor,
         Action::UpdateReview,
         SubjectKind::Review,
@@ -178,10 +180,6 @@ pub async fn update(
         &fields,
     )
     .await?;
-    if fields.iter().any(|f| TEXT_FIELDS.contains(f)) {
-        save_revision(&*txn, actor, &saved).await?;
-    }
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -266,13 +264,7 @@ async fn apply(
         row.comments_open = Set(open);
         fields.push("commentsOpen");
     }
-    row.version = NotSet;
-    row.updated_at = NotSet;
-    let saved = if fields.is_empty() {
-        current
-    } else {
-        row.update(txn).await?
-    };
+    let saved = save_changes(txn, current, row, !fields.is_empty()).await?;
     Ok((saved, fields))
 }
 
@@ -287,16 +279,13 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let txn = begin_write(db).await?;
     claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
-    let comments = comment::Entity::find()
-        .filter(comment::Column::ReviewId.eq(id))
-        .count(&*txn)
-        .await?;
-    if comments > 0 {
-        return Err(ApiError::StillReferenced {
-            what: "review",
-            by: "reader comments",
-        });
-    }
+    refuse_if_referenced(
+        &*txn,
+        comment::Entity::find().filter(comment::Column::ReviewId.eq(id)),
+        "review",
+        "reader comments",
+    )
+    .await?;
     comparison::Entity::delete_many()
         .filter(comparison::Column::ReviewId.eq(id))
         .exec(&*txn)
@@ -307,8 +296,8 @@ pub async fn delete(
         .await?;
     drop_aliases(&*txn, SubjectKind::Review, id).await?;
     review::Entity::delete_by_id(id).exec(&*txn).await?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::DeleteReview,
         SubjectKind::Review,
@@ -316,7 +305,6 @@ pub async fn delete(
         &[],
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -377,8 +365,8 @@ async fn set_status(
         ReviewStatus::Published => Action::PublishReview,
         ReviewStatus::Draft => Action::UnpublishReview,
     };
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         action,
         SubjectKind::Review,
@@ -386,7 +374,6 @@ async fn set_status(
         &["status", "publishedAt"],
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -475,8 +462,8 @@ pub async fn set_comparisons(
         .one(&*txn)
         .await?
         .ok_or(ApiError::NotFound { what: "Review" })?;
-    record(
-        &*txn,
+    commit(
+        txn,
         actor,
         Action::SetReviewComparisons,
         SubjectKind::Review,
@@ -484,7 +471,6 @@ pub async fn set_comparisons(
         &["comparisons"],
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -562,8 +548,11 @@ pub async fn restore(
         ..Default::default()
     };
     let (saved, fields) = apply(&*txn, id, changes).await?;
-    record(
-        &*txn,
+    if !fields.is_empty() {
+        save_revision(&*txn, actor, &saved).await?;
+    }
+    commit(
+        txn,
         actor,
         Action::RestoreReviewRevision,
         SubjectKind::Review,
@@ -571,10 +560,6 @@ pub async fn restore(
         &fields,
     )
     .await?;
-    if !fields.is_empty() {
-        save_revision(&*txn, actor, &saved).await?;
-    }
-    txn.commit().await?;
     Ok(saved)
 }
 
