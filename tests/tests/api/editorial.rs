@@ -610,7 +610,64 @@ async fn what_is_still_referenced_cannot_be_deleted(backend: Backend) {
         .await;
     assert_eq!(still["film"]["title"], "Her");
 
-    // Unreferenced, they go.
+    // Unreferenced, they go: a draft review, then its film with its
+    // credits and locations, then a person.
+    let film = create_film(
+        &app,
+        &editor,
+        json!({ "title": "Short-lived", "locations": [{ "place": "Nowhere" }] }),
+    )
+    .await["film"]
+        .clone();
+    let draft = create_review(
+        &app,
+        &editor,
+        json!({ "filmId": film["id"], "headline": "Gone soon", "bodyMarkdown": "Soon gone." }),
+    )
+    .await["review"]
+        .clone();
+    let refused = run(
+        &app,
+        &editor,
+        "deleteFilm",
+        &delete("Film"),
+        json!({ "i": { "id": film["id"], "expectedVersion": film["version"] } }),
+    )
+    .await;
+    assert_eq!(
+        codes_of(&refused),
+        [("id".to_owned(), "STILL_REFERENCED".to_owned())]
+    );
+    let review_gone = run(
+        &app,
+        &editor,
+        "deleteReview",
+        &delete("Review"),
+        json!({ "i": { "id": draft["id"], "expectedVersion": 1 } }),
+    )
+    .await;
+    assert_eq!(review_gone["deletedId"], draft["id"], "{review_gone}");
+    let film_gone = run(
+        &app,
+        &editor,
+        "deleteFilm",
+        &delete("Film"),
+        json!({ "i": { "id": film["id"], "expectedVersion": film["version"] } }),
+    )
+    .await;
+    assert_eq!(film_gone["deletedId"], film["id"], "{film_gone}");
+    let lookup = app
+        .gql_as(
+            &editor,
+            "query ($f: ID!, $r: ID!) { film(id: $f) { id } review(id: $r) { id } }",
+            json!({ "f": film["id"], "r": draft["id"] }),
+        )
+        .await;
+    assert_eq!(
+        lookup["data"],
+        json!({ "film": null, "review": null }),
+        "{lookup}"
+    );
     let nobody = create_person(&app, &editor, "Nobody Special").await;
     let gone = run(
         &app,
