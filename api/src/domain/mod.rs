@@ -8,6 +8,7 @@ pub mod comment_body;
 pub mod editorial;
 pub mod email;
 pub mod idempotency_key;
+pub mod search_query;
 pub mod search_term;
 pub mod slug;
 pub mod text;
@@ -17,6 +18,7 @@ pub use author_url::AuthorUrl;
 pub use comment_body::CommentBody;
 pub use email::Email;
 pub use idempotency_key::IdempotencyKey;
+pub use search_query::SearchQuery;
 pub use search_term::SearchTerm;
 pub use slug::Slug;
 

@@ -157,6 +157,24 @@ fn is_safe_destination(dest: &str) -> bool {
     }
 }
 
+/// The whole of a review as plain text, for the search index: the text of
+/// every block and code span, one block per line, with no Markdown syntax
+/// (so a snippet never shows `*` or `#`) and no HTML (raw HTML is dropped).
+pub fn markdown_to_plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock,
+            ) if !text.ends_with('\n') && !text.is_empty() => text.push('\n'),
+            _ => {}
+        }
+    }
+    text.trim_end().to_owned()
+}
+
 /// The first paragraph of a review as plain text, at most `max_chars`
 /// characters long counting the `…` that marks a cut.
 ///
@@ -489,5 +507,14 @@ mod tests {
     fn a_document_without_a_paragraph_has_an_empty_excerpt() {
         assert_eq!(excerpt("# Only a heading", 50), "");
         assert_eq!(excerpt("", 50), "");
+    }
+
+    #[test]
+    fn plain_text_drops_the_syntax_and_keeps_every_block() {
+        let md = "# Title\n\nAn *emphasised* word and `code`.\n\n- one\n- two\n\n<b>bold</b> text\n\n<div>\nblock\n</div>";
+        assert_eq!(
+            markdown_to_plain_text(md),
+            "Title\nAn emphasised word and code.\none\ntwo\nbold text"
+        );
     }
 }

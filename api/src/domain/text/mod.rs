@@ -11,6 +11,6 @@ pub mod names;
 mod sanitize;
 
 pub use comment_html::plain_text_to_safe_html;
-pub use markdown::{excerpt, markdown_to_safe_html};
+pub use markdown::{excerpt, markdown_to_plain_text, markdown_to_safe_html};
 pub use mojibake::repair_mojibake;
 pub use names::normalize_name;
