@@ -58,6 +58,7 @@ impl Application {
                     "loaded the demo content into the empty database"
                 );
             }
+            crate::service::search::fill_if_empty(&db).await?;
             Ok(())
         })
         .await?;

@@ -15,6 +15,7 @@ mod m20261124_000009_create_api_token_and_audit;
 mod m20261125_000010_create_cost_budget;
 mod m20261125_000011_drop_idx_comment_client_created;
 mod m20261126_000012_editorial;
+mod m20261126_000013_search_index;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_create_cost_budget::Migration),
             Box::new(m20261125_000011_drop_idx_comment_client_created::Migration),
             Box::new(m20261126_000012_editorial::Migration),
+            Box::new(m20261126_000013_search_index::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod publication;
 pub mod review;
 pub mod review_page;
 pub mod row;
+pub mod search;
 pub mod secret;
 pub mod throttle;
 pub mod token;

@@ -18,6 +18,7 @@ use crate::domain::editorial::{Line, Prose, ReleaseYear, WebUrl};
 use crate::domain::text::normalize_name;
 use crate::domain::{FieldError, InputErrorCode, Slug};
 use crate::error::ApiError;
+use crate::service::search::{self, Document};
 use crate::service::{begin_write, now};
 
 /// Most credits one film may have.
@@ -118,6 +119,7 @@ pub async fn create(
     .insert(&*txn)
     .await?;
     write_locations(&*txn, row.id, new.locations).await?;
+    search::index(&*txn, &Document::film(&row)).await?;
     commit(
         txn,
         actor,
@@ -195,6 +197,7 @@ pub async fn update(
         fields.push("locations");
     }
     let saved = save_changes(&*txn, current, row, !fields.is_empty()).await?;
+    search::index(&*txn, &Document::film(&saved)).await?;
     commit(
         txn,
         actor,
@@ -242,6 +245,7 @@ pub async fn delete(
         .await?;
     drop_aliases(&*txn, SubjectKind::Film, id).await?;
     film::Entity::delete_by_id(id).exec(&*txn).await?;
+    search::unindex(&*txn, SubjectKind::Film, id).await?;
     commit(txn, actor, Action::DeleteFilm, SubjectKind::Film, id, &[]).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::domain::Slug;
 use crate::domain::editorial::Line;
 use crate::domain::text::normalize_name;
 use crate::error::ApiError;
+use crate::service::search::{self, Document};
 use crate::service::{begin_write, now};
 
 /// A new person.
@@ -58,6 +59,7 @@ pub async fn create(
     }
     .insert(&*txn)
     .await?;
+    search::index(&*txn, &Document::person(&row)).await?;
     commit(
         txn,
         actor,
@@ -102,6 +104,7 @@ pub async fn update(
         fields.push("slug");
     }
     let saved = save_changes(&*txn, current, row, !fields.is_empty()).await?;
+    search::index(&*txn, &Document::person(&saved)).await?;
     commit(
         txn,
         actor,
@@ -140,6 +143,7 @@ pub async fn delete(
     .await?;
     drop_aliases(&*txn, SubjectKind::Person, id).await?;
     person::Entity::delete_by_id(id).exec(&*txn).await?;
+    search::unindex(&*txn, SubjectKind::Person, id).await?;
     commit(
         txn,
         actor,
@@ -217,6 +221,7 @@ pub async fn merge(
     person::Entity::delete_by_id(duplicate_id)
         .exec(&*txn)
         .await?;
+    search::unindex(&*txn, SubjectKind::Person, duplicate_id).await?;
     keep_alias(&*txn, SubjectKind::Person, &gone.slug, survivor_id).await?;
     record(
         &*txn,

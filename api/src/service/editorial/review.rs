@@ -21,6 +21,7 @@ use crate::domain::text::excerpt;
 use crate::domain::{FieldError, InputErrorCode, Slug};
 use crate::error::ApiError;
 use crate::service::editorial::film::Poster;
+use crate::service::search::{self, Document};
 use crate::service::{begin_write, group_by, now};
 
 /// Most comparisons one review may draw.
@@ -80,6 +81,18 @@ pub struct Revision {
 /// Any review by id, drafts included. For editors only.
 pub async fn any_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<review::Model>, DbErr> {
     review::Entity::find_by_id(id).one(db).await
+}
+
+/// Any reviews by id, drafts included. For editors only.
+pub async fn any_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, review::Model>, DbErr> {
+    let rows = review::Entity::find()
+        .filter(review::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 
 /// Any review by slug or old slug, drafts included. For editors only.
@@ -146,6 +159,7 @@ pub async fn create(
     .insert(&*txn)
     .await?;
     save_revision(&*txn, actor, &row).await?;
+    search::index(&*txn, &Document::review(&row)).await?;
     commit(
         txn,
         actor,
@@ -168,6 +182,7 @@ pub async fn update(
     let txn = begin_write(db).await?;
     claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
     let (saved, fields) = apply(&*txn, id, changes).await?;
+    search::index(&*txn, &Document::review(&saved)).await?;
     if fields.iter().any(|f| TEXT_FIELDS.contains(f)) {
         save_revision(&*txn, actor, &saved).await?;
     }
@@ -296,6 +311,7 @@ pub async fn delete(
         .await?;
     drop_aliases(&*txn, SubjectKind::Review, id).await?;
     review::Entity::delete_by_id(id).exec(&*txn).await?;
+    search::unindex(&*txn, SubjectKind::Review, id).await?;
     commit(
         txn,
         actor,
@@ -548,6 +564,7 @@ pub async fn restore(
         ..Default::default()
     };
     let (saved, fields) = apply(&*txn, id, changes).await?;
+    search::index(&*txn, &Document::review(&saved)).await?;
     if !fields.is_empty() {
         save_revision(&*txn, actor, &saved).await?;
     }

@@ -76,6 +76,29 @@ pub enum ImportError {
     Db(#[from] DbErr),
 }
 
+/// Brings the search index up to date with a row the import wrote.
+async fn reindex(txn: &DatabaseTransaction, kind: SubjectKind, id: i32) -> Result<(), DbErr> {
+    use super::search::{Document, index};
+    let doc = match kind {
+        SubjectKind::Person => entity::person::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|p| Document::person(&p)),
+        SubjectKind::Film => entity::film::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|f| Document::film(&f)),
+        SubjectKind::Review => entity::review::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|r| Document::review(&r)),
+    };
+    match doc {
+        Some(doc) => index(txn, &doc).await,
+        None => Ok(()),
+    }
+}
+
 /// Imports content in one transaction: all of it, or nothing.
 #[tracing::instrument(skip_all)]
 pub async fn import(
@@ -89,6 +112,9 @@ pub async fn import(
     for p in &content.people {
         let (person_id, outcome) = upsert_person(txn, text, p).await?;
         report.count(outcome);
+        if outcome != Outcome::Unchanged {
+            reindex(txn, SubjectKind::Person, person_id).await?;
+        }
         for alias in &p.aliases {
             report.count(upsert_alias(txn, SubjectKind::Person, alias, person_id).await?);
         }
@@ -96,6 +122,9 @@ pub async fn import(
     for f in &content.films {
         let (film_id, outcome) = upsert_film(txn, text, f).await?;
         report.count(outcome);
+        if outcome != Outcome::Unchanged {
+            reindex(txn, SubjectKind::Film, film_id).await?;
+        }
         for alias in &f.aliases {
             report.count(upsert_alias(txn, SubjectKind::Film, alias, film_id).await?);
         }
@@ -113,6 +142,7 @@ pub async fn import(
         report.count(outcome);
         if outcome != Outcome::Unchanged {
             super::editorial::review::keep_text(txn, review_id, IMPORT_ACTOR).await?;
+            reindex(txn, SubjectKind::Review, review_id).await?;
         }
         for alias in &r.aliases {
             report.count(upsert_alias(txn, SubjectKind::Review, alias, review_id).await?);
