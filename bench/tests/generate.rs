@@ -178,3 +178,74 @@ async fn a_tiny_data_set_has_its_counts_valid_rows_and_the_same_rows_from_the_sa
         "another data set is not written over this one without --replace"
     );
 }
+
+/// Search over the generated content: the index fills from rows written
+/// without it, the busy director is the best person hit for their own
+/// name, and every review found holds every word searched for.
+#[tokio::test]
+async fn search_over_the_generated_content_finds_what_it_holds() {
+    use marquee::domain::SearchQuery;
+    use marquee::service::search::{Search, fill_if_empty, search};
+
+    // Arrange
+    let file = TempDb::new("search");
+    let db = marquee_bench::connect(&file.url()).await.unwrap();
+    let (manifest, _) = marquee_bench::prepare(&db, TINY, false).await.unwrap();
+
+    // Act
+    fill_if_empty(&db).await.unwrap();
+    let director = SearchQuery::parse(&manifest.busy_director.name).unwrap();
+    let people = search(
+        &db,
+        &Search {
+            query: &director,
+            kinds: &[entity::enums::SubjectKind::Person],
+            drafts: false,
+            offset: 0,
+            limit: 5,
+        },
+    )
+    .await
+    .unwrap();
+    let words = SearchQuery::parse("rain montage").unwrap();
+    let reviews = search(
+        &db,
+        &Search {
+            query: &words,
+            kinds: &[entity::enums::SubjectKind::Review],
+            drafts: false,
+            offset: 0,
+            limit: 50,
+        },
+    )
+    .await
+    .unwrap();
+
+    // Assert
+    assert_eq!(
+        people.first().map(|h| h.id),
+        Some(manifest.busy_director.id)
+    );
+    assert!(!reviews.is_empty(), "common words of the generated reviews");
+    let scores: Vec<f64> = reviews.iter().map(|h| h.score).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    for hit in &reviews {
+        let body = strings(
+            &db,
+            &format!(
+                "SELECT lower(body_markdown) FROM review WHERE id = {}",
+                hit.id
+            ),
+        )
+        .await
+        .concat();
+        assert!(
+            body.contains("rain") && body.contains("montage"),
+            "review {}",
+            hit.id
+        );
+    }
+}

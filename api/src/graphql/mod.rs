@@ -20,6 +20,7 @@ pub mod pagination;
 pub mod person;
 pub mod prefetch;
 pub mod review;
+pub mod search;
 pub mod shape;
 mod trace;
 
@@ -36,6 +37,7 @@ pub struct Query(
     moderation::ModerationQuery,
     node::NodeQuery,
     editorial::audit::AuditQuery,
+    search::SearchQueryRoot,
 );
 
 /// The mutation root.

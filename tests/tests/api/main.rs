@@ -22,5 +22,6 @@ mod public;
 mod queries;
 mod review_page;
 mod schema;
+mod search;
 mod spec;
 mod ws;

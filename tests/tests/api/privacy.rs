@@ -159,11 +159,14 @@ async fn no_field_a_public_client_can_reach_returns_an_email_or_address(backend:
                 moderator_only += 1;
                 continue;
             }
-            let name = f["name"].as_str().unwrap().to_lowercase();
+            // The field's name as words: `clientIpHash` is client, ip, hash.
+            let words = camel_words(f["name"].as_str().unwrap());
             let target = named(&f["type"]);
             let textual = matches!(target.as_str(), "String" | "ID");
             if textual
-                && (name.contains("email") || name.contains("address") || name.contains("ip"))
+                && words
+                    .iter()
+                    .any(|w| w.contains("email") || w.starts_with("address") || w == "ip")
             {
                 offenders.push(format!("{type_name}.{}", f["name"]));
             }
@@ -189,3 +192,17 @@ backend_tests!(
     a_readers_email_appears_in_no_response,
     no_field_a_public_client_can_reach_returns_an_email_or_address,
 );
+
+/// The words of a camelCase name, lowercased.
+fn camel_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for c in name.chars() {
+        if c.is_uppercase() || words.is_empty() {
+            words.push(String::new());
+        }
+        if let Some(word) = words.last_mut() {
+            word.extend(c.to_lowercase());
+        }
+    }
+    words
+}
