@@ -290,6 +290,12 @@ async fn search_pages_with_cursors_and_narrows_by_kind(backend: Backend) {
         .await;
     assert_ne!(keys(&next["search"]), keys(page));
     assert_eq!(next["search"]["pageInfo"]["hasPreviousPage"], true);
+    // A search is dear in the cost budget: ranking reads every match.
+    let costed = app.gql(SEARCH, json!({ "q": "joaquin", "first": 1 })).await;
+    assert!(
+        costed["extensions"]["cost"]["requested"].as_u64().unwrap() >= 500,
+        "{costed}"
+    );
     let people = app
         .data(SEARCH, json!({ "q": "joaquin", "kinds": ["PERSON"] }))
         .await;
