@@ -121,30 +121,26 @@ impl From<FieldError> for EditorialError {
 /// The payload form of a refusal from the editorial service; other errors
 /// (faults, outages) stay top-level errors.
 fn refusal(err: ApiError) -> ApiResult<Vec<EditorialError>> {
-    let message = err.public_message();
-    let one = |field: Option<&str>, code| Ok(vec![EditorialError::new(field, code, message)]);
-    match err {
-        ApiError::Validation(errors) => Ok(errors.into_iter().map(Into::into).collect()),
-        ApiError::SlugTaken { .. } => one(Some("slug"), EditorialErrorCode::SlugTaken),
-        ApiError::EditConflict { current_version } => Ok(vec![EditorialError {
-            current_version: Some(current_version),
-            ..EditorialError::new(
-                Some("expectedVersion"),
-                EditorialErrorCode::EditConflict,
-                err_message(current_version),
-            )
-        }]),
-        ApiError::StillReferenced { .. } => one(Some("id"), EditorialErrorCode::StillReferenced),
-        ApiError::NotFound { .. } => one(Some("id"), EditorialErrorCode::NotFound),
-        ApiError::InvalidArgument { argument, .. } => {
-            one(Some(argument), EditorialErrorCode::InvalidReference)
+    use EditorialErrorCode as Code;
+    let (field, code, current_version) = match &err {
+        ApiError::Validation(errors) => {
+            return Ok(errors.iter().cloned().map(Into::into).collect());
         }
-        other => Err(other),
-    }
-}
-
-fn err_message(current_version: i32) -> String {
-    ApiError::EditConflict { current_version }.public_message()
+        ApiError::SlugTaken { .. } => ("slug", Code::SlugTaken, None),
+        ApiError::EditConflict { current_version } => (
+            "expectedVersion",
+            Code::EditConflict,
+            Some(*current_version),
+        ),
+        ApiError::StillReferenced { .. } => ("id", Code::StillReferenced, None),
+        ApiError::NotFound { .. } => ("id", Code::NotFound, None),
+        ApiError::InvalidArgument { argument, .. } => (*argument, Code::InvalidReference, None),
+        _ => return Err(err),
+    };
+    Ok(vec![EditorialError {
+        current_version,
+        ..EditorialError::new(Some(field), code, err.public_message())
+    }])
 }
 
 /// The outcome of a change as a payload: the value, or the refusal.

@@ -11,8 +11,8 @@ use sea_orm::{
 };
 
 use super::{
-    Action, Actor, Change, choose_slug, claim_version, commit, drop_aliases, keep_alias,
-    refuse_if_any, refuse_if_referenced, save_changes, take_slug,
+    Action, Actor, Change, claim_slug, claim_version, commit, drop_aliases, refuse_if_any,
+    refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::editorial::{Line, Prose, ReleaseYear, WebUrl};
 use crate::domain::text::normalize_name;
@@ -92,7 +92,7 @@ pub async fn create(
     new: NewFilm,
 ) -> Result<film::Model, ApiError> {
     let txn = begin_write(db).await?;
-    let slug = choose_slug(
+    let slug = claim_slug(
         &*txn,
         SubjectKind::Film,
         new.slug.as_ref(),
@@ -100,7 +100,6 @@ pub async fn create(
         None,
     )
     .await?;
-    take_slug(&*txn, SubjectKind::Film, &slug).await?;
     let at = now();
     let (poster_url, poster_alt) = poster_parts(new.poster);
     let row = film::ActiveModel {
@@ -140,11 +139,7 @@ pub async fn update(
     changes: FilmChanges,
 ) -> Result<film::Model, ApiError> {
     let txn = begin_write(db).await?;
-    claim_version::<film::Entity>(&*txn, id, Some(expected_version)).await?;
-    let current = film::Entity::find_by_id(id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Film" })?;
+    let current = claim_version::<film::Entity>(&*txn, id, Some(expected_version)).await?;
     let mut fields = Vec::new();
     let mut row: film::ActiveModel = current.clone().into();
     if let Some(title) = changes.title
@@ -157,10 +152,7 @@ pub async fn update(
     if let Some(slug) = changes.slug
         && slug.as_str() != current.slug
     {
-        let slug = choose_slug(&*txn, SubjectKind::Film, Some(&slug), "", Some(id)).await?;
-        take_slug(&*txn, SubjectKind::Film, &slug).await?;
-        keep_alias(&*txn, SubjectKind::Film, &current.slug, id).await?;
-        row.slug = Set(slug);
+        row.slug = Set(rename_slug(&*txn, SubjectKind::Film, id, &current.slug, &slug).await?);
         fields.push("slug");
     }
     let year = changes
@@ -268,7 +260,8 @@ pub async fn set_credits(
         )]));
     }
     let txn = begin_write(db).await?;
-    claim_version::<film::Entity>(&*txn, film_id, Some(expected_version)).await?;
+    // Credits are the film's: setting them is a save of the film.
+    let film = claim_version::<film::Entity>(&*txn, film_id, Some(expected_version)).await?;
     let people = resolve_people(&*txn, credits.iter().map(|c| &c.person)).await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
@@ -326,10 +319,6 @@ pub async fn set_credits(
             .exec(&*txn)
             .await?;
     }
-    let film = film::Entity::find_by_id(film_id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Film" })?;
     commit(
         txn,
         actor,
@@ -422,7 +411,8 @@ async fn write_locations(
     Ok(())
 }
 
-fn poster_parts(poster: Option<Poster>) -> (Option<String>, Option<String>) {
+/// A poster as the two columns that hold it.
+pub(super) fn poster_parts(poster: Option<Poster>) -> (Option<String>, Option<String>) {
     match poster {
         Some(p) => (Some(p.url.into_inner()), Some(p.alt.into_inner())),
         None => (None, None),

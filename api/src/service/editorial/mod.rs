@@ -128,6 +128,7 @@ pub(crate) trait Versioned: EntityTrait {
     fn id_column() -> Self::Column;
     fn version_column() -> Self::Column;
     fn updated_at_column() -> Self::Column;
+    fn version(model: &Self::Model) -> i32;
 }
 
 macro_rules! versioned {
@@ -143,6 +144,9 @@ macro_rules! versioned {
             fn updated_at_column() -> Self::Column {
                 entity::$module::Column::UpdatedAt
             }
+            fn version(model: &Self::Model) -> i32 {
+                model.version
+            }
         }
     };
 }
@@ -155,13 +159,14 @@ versioned!(review, "Review");
 /// (any version when `None`): the first statement of every change, so a
 /// concurrent save of the same row waits for it (PostgreSQL's row lock;
 /// SQLite writes one at a time) and then finds the version moved.
+/// Returns the row as it now stands, new version included;
 /// `EDIT_CONFLICT` with the current version when someone saved first,
 /// `NOT_FOUND` when there is no such row.
 async fn claim_version<E: Versioned>(
     txn: &impl ConnectionTrait,
     id: i32,
     expected: Option<i32>,
-) -> Result<i32, ApiError> {
+) -> Result<E::Model, ApiError> {
     let mut update = E::update_many()
         .col_expr(E::version_column(), Expr::col(E::version_column()).add(1))
         .col_expr(E::updated_at_column(), Expr::value(now()))
@@ -170,17 +175,13 @@ async fn claim_version<E: Versioned>(
         update = update.filter(E::version_column().eq(expected));
     }
     let updated = update.exec(txn).await?.rows_affected;
-    let current: Option<i32> = E::find()
-        .select_only()
-        .column(E::version_column())
-        .filter(E::id_column().eq(id))
-        .into_tuple()
-        .one(txn)
-        .await?;
+    let current = E::find().filter(E::id_column().eq(id)).one(txn).await?;
     match (updated, current) {
-        (1, Some(version)) => Ok(version),
+        (1, Some(row)) => Ok(row),
         (_, None) => Err(ApiError::NotFound { what: E::WHAT }),
-        (_, Some(current_version)) => Err(ApiError::EditConflict { current_version }),
+        (_, Some(row)) => Err(ApiError::EditConflict {
+            current_version: E::version(&row),
+        }),
     }
 }
 
@@ -250,11 +251,38 @@ pub async fn alias_target(
     .await
 }
 
-/// The slug for an object of `kind` (`own_id` when it exists already):
-/// `wanted` if given and free (`SLUG_TAKEN` if another object has it; an
-/// old alias of another object gives way), else one made from `source`
-/// and made unique with the lowest free suffix (`her-2`), steering clear
-/// of aliases too so an old link never changes what it opens.
+/// Claims the slug for an object of `kind` (`own_id` when it exists
+/// already): `wanted` if given and free (`SLUG_TAKEN` if another object has
+/// it; an old alias of another object gives way, the slug being canonical
+/// now), else one made from `source` and made unique with the lowest free
+/// suffix (`her-2`), steering clear of aliases too so an old link never
+/// changes what it opens.
+async fn claim_slug(
+    txn: &impl ConnectionTrait,
+    kind: SubjectKind,
+    wanted: Option<&Slug>,
+    source: &str,
+    own_id: Option<i32>,
+) -> Result<String, ApiError> {
+    let slug = choose_slug(txn, kind, wanted, source, own_id).await?;
+    take_slug(txn, kind, &slug).await?;
+    Ok(slug)
+}
+
+/// Moves object `id` of `kind` from slug `old` to `wanted`, keeping `old`
+/// as an alias; returns the new slug.
+async fn rename_slug(
+    txn: &impl ConnectionTrait,
+    kind: SubjectKind,
+    id: i32,
+    old: &str,
+    wanted: &Slug,
+) -> Result<String, ApiError> {
+    let slug = claim_slug(txn, kind, Some(wanted), "", Some(id)).await?;
+    keep_alias(txn, kind, old, id).await?;
+    Ok(slug)
+}
+
 async fn choose_slug(
     txn: &impl ConnectionTrait,
     kind: SubjectKind,

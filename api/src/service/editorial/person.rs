@@ -3,12 +3,12 @@
 use entity::enums::SubjectKind;
 use entity::{comparison, credit, person, slug_alias};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{
-    Action, Actor, choose_slug, claim_version, commit, drop_aliases, keep_alias, record,
-    refuse_if_referenced, save_changes, take_slug,
+    Action, Actor, claim_slug, claim_version, commit, drop_aliases, keep_alias, record,
+    refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::Slug;
 use crate::domain::editorial::Line;
@@ -38,7 +38,7 @@ pub async fn create(
     new: NewPerson,
 ) -> Result<person::Model, ApiError> {
     let txn = begin_write(db).await?;
-    let slug = choose_slug(
+    let slug = claim_slug(
         &*txn,
         SubjectKind::Person,
         new.slug.as_ref(),
@@ -46,7 +46,6 @@ pub async fn create(
         None,
     )
     .await?;
-    take_slug(&*txn, SubjectKind::Person, &slug).await?;
     let at = now();
     let row = person::ActiveModel {
         slug: Set(slug),
@@ -80,11 +79,7 @@ pub async fn update(
     changes: PersonChanges,
 ) -> Result<person::Model, ApiError> {
     let txn = begin_write(db).await?;
-    claim_version::<person::Entity>(&*txn, id, Some(expected_version)).await?;
-    let current = person::Entity::find_by_id(id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Person" })?;
+    let current = claim_version::<person::Entity>(&*txn, id, Some(expected_version)).await?;
     let mut fields = Vec::new();
     let mut row: person::ActiveModel = current.clone().into();
     if let Some(name) = changes.name
@@ -97,10 +92,7 @@ pub async fn update(
     if let Some(slug) = changes.slug
         && slug.as_str() != current.slug
     {
-        let slug = choose_slug(&*txn, SubjectKind::Person, Some(&slug), "", Some(id)).await?;
-        take_slug(&*txn, SubjectKind::Person, &slug).await?;
-        keep_alias(&*txn, SubjectKind::Person, &current.slug, id).await?;
-        row.slug = Set(slug);
+        row.slug = Set(rename_slug(&*txn, SubjectKind::Person, id, &current.slug, &slug).await?);
         fields.push("slug");
     }
     let saved = save_changes(&*txn, current, row, !fields.is_empty()).await?;
@@ -176,31 +168,31 @@ pub async fn merge(
         });
     }
     let txn = begin_write(db).await?;
-    claim_version::<person::Entity>(&*txn, survivor_id, Some(survivor_version)).await?;
-    claim_version::<person::Entity>(&*txn, duplicate_id, Some(duplicate_version)).await?;
-    let gone = person::Entity::find_by_id(duplicate_id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Person" })?;
+    let survivor =
+        claim_version::<person::Entity>(&*txn, survivor_id, Some(survivor_version)).await?;
+    let gone =
+        claim_version::<person::Entity>(&*txn, duplicate_id, Some(duplicate_version)).await?;
 
     // Credits the survivor already has (same film and role) stay theirs;
-    // the duplicate's copies go. The rest move over.
-    let kept: Vec<(i32, entity::enums::CreditRole)> = credit::Entity::find()
-        .filter(credit::Column::PersonId.eq(survivor_id))
-        .all(&*txn)
-        .await?
-        .into_iter()
-        .map(|c| (c.film_id, c.role))
-        .collect();
-    for c in credit::Entity::find()
+    // the duplicate's copies go, in one statement. The rest move over.
+    let kept = Alias::new("kept");
+    let survivor_has = Query::select()
+        .expr(Expr::val(1))
+        .from_as(credit::Entity, kept.clone())
+        .and_where(Expr::col((kept.clone(), credit::Column::PersonId)).eq(survivor_id))
+        .and_where(
+            Expr::col((kept.clone(), credit::Column::FilmId))
+                .equals((credit::Entity, credit::Column::FilmId)),
+        )
+        .and_where(
+            Expr::col((kept, credit::Column::Role)).equals((credit::Entity, credit::Column::Role)),
+        )
+        .to_owned();
+    credit::Entity::delete_many()
         .filter(credit::Column::PersonId.eq(duplicate_id))
-        .all(&*txn)
-        .await?
-    {
-        if kept.contains(&(c.film_id, c.role)) {
-            credit::Entity::delete_by_id(c.id).exec(&*txn).await?;
-        }
-    }
+        .filter(Expr::exists(survivor_has))
+        .exec(&*txn)
+        .await?;
     credit::Entity::update_many()
         .col_expr(credit::Column::PersonId, Expr::value(survivor_id))
         .col_expr(credit::Column::UpdatedAt, Expr::value(now()))
@@ -241,10 +233,6 @@ pub async fn merge(
         &[],
     )
     .await?;
-    let survivor = person::Entity::find_by_id(survivor_id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Person" })?;
     txn.commit().await?;
     Ok(survivor)
 }

@@ -13,16 +13,16 @@ use sea_orm::{
 };
 
 use super::{
-    Action, Actor, Change, alias_target, choose_slug, claim_version, commit, drop_aliases,
-    keep_alias, refuse_if_any, refuse_if_referenced, save_changes, take_slug,
+    Action, Actor, Change, alias_target, claim_slug, claim_version, commit, drop_aliases,
+    refuse_if_any, refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::editorial::{Line, Prose};
 use crate::domain::text::excerpt;
 use crate::domain::{FieldError, InputErrorCode, Slug};
 use crate::error::ApiError;
-use crate::service::editorial::film::Poster;
+use crate::service::editorial::film::{Poster, poster_parts};
 use crate::service::search::{self, Document};
-use crate::service::{begin_write, group_by, now};
+use crate::service::{WriteTxn, begin_write, group_by, now};
 
 /// Most comparisons one review may draw.
 pub const MAX_COMPARISONS: usize = 100;
@@ -120,7 +120,7 @@ pub async fn create(
 ) -> Result<review::Model, ApiError> {
     let txn = begin_write(db).await?;
     film_must_exist(&*txn, new.film_id, "filmId").await?;
-    let slug = choose_slug(
+    let slug = claim_slug(
         &*txn,
         SubjectKind::Review,
         new.slug.as_ref(),
@@ -128,16 +128,12 @@ pub async fn create(
         None,
     )
     .await?;
-    take_slug(&*txn, SubjectKind::Review, &slug).await?;
     let at = now();
     let summary = new
         .excerpt
         .map(Prose::into_inner)
         .unwrap_or_else(|| excerpt(new.body.as_str(), EXCERPT_CHARS));
-    let (poster_url, poster_alt) = match new.poster {
-        Some(p) => (Some(p.url.into_inner()), Some(p.alt.into_inner())),
-        None => (None, None),
-    };
+    let (poster_url, poster_alt) = poster_parts(new.poster);
     let row = review::ActiveModel {
         slug: Set(slug),
         film_id: Set(new.film_id),
@@ -180,38 +176,41 @@ pub async fn update(
     changes: ReviewChanges,
 ) -> Result<review::Model, ApiError> {
     let txn = begin_write(db).await?;
-    claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
-    let (saved, fields) = apply(&*txn, id, changes).await?;
+    let current = claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
+    save(txn, actor, current, changes, Action::UpdateReview).await
+}
+
+/// Writes `changes` to `current` (its version already claimed), keeps the
+/// search index current and the text as a revision when it changed,
+/// records the change as `action` and commits.
+async fn save(
+    txn: WriteTxn,
+    actor: &Actor,
+    current: review::Model,
+    changes: ReviewChanges,
+    action: Action,
+) -> Result<review::Model, ApiError> {
+    let id = current.id;
+    let (saved, fields) = apply(&*txn, current, changes).await?;
     search::index(&*txn, &Document::review(&saved)).await?;
     if fields.iter().any(|f| TEXT_FIELDS.contains(f)) {
         save_revision(&*txn, actor, &saved).await?;
     }
-    commit(
-        txn,
-        actor,
-        Action::UpdateReview,
-        SubjectKind::Review,
-        id,
-        &fields,
-    )
-    .await?;
+    commit(txn, actor, action, SubjectKind::Review, id, &fields).await?;
     Ok(saved)
 }
 
 /// The fields a revision keeps.
 const TEXT_FIELDS: [&str; 4] = ["headline", "bodyMarkdown", "excerpt", "verdict"];
 
-/// Writes `changes` to review `id` (its version already claimed); returns
+/// Writes `changes` to `current` (its version already claimed); returns
 /// the saved row and the names of the fields that changed.
 async fn apply(
     txn: &impl ConnectionTrait,
-    id: i32,
+    current: review::Model,
     changes: ReviewChanges,
 ) -> Result<(review::Model, Vec<&'static str>), ApiError> {
-    let current = review::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Review" })?;
+    let id = current.id;
     let mut fields = Vec::new();
     let mut row: review::ActiveModel = current.clone().into();
     if let Some(film_id) = changes.film_id
@@ -230,10 +229,7 @@ async fn apply(
     if let Some(slug) = changes.slug
         && slug.as_str() != current.slug
     {
-        let slug = choose_slug(txn, SubjectKind::Review, Some(&slug), "", Some(id)).await?;
-        take_slug(txn, SubjectKind::Review, &slug).await?;
-        keep_alias(txn, SubjectKind::Review, &current.slug, id).await?;
-        row.slug = Set(slug);
+        row.slug = Set(rename_slug(txn, SubjectKind::Review, id, &current.slug, &slug).await?);
         fields.push("slug");
     }
     let byline = changes
@@ -264,7 +260,7 @@ async fn apply(
     }
     if !changes.poster.is_keep() {
         let (url, alt) = match changes.poster {
-            Change::Set(p) => (Some(p.url.into_inner()), Some(p.alt.into_inner())),
+            Change::Set(p) => poster_parts(Some(p)),
             _ => (None, None),
         };
         if url != current.poster_url || alt != current.poster_alt {
@@ -368,11 +364,7 @@ async fn set_status(
     published_at: Option<DateTime<Utc>>,
 ) -> Result<review::Model, ApiError> {
     let txn = begin_write(db).await?;
-    claim_version::<review::Entity>(&*txn, id, expected_version).await?;
-    let current = review::Entity::find_by_id(id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Review" })?;
+    let current = claim_version::<review::Entity>(&*txn, id, expected_version).await?;
     let mut row: review::ActiveModel = current.into();
     row.status = Set(status);
     row.published_at = Set(published_at);
@@ -410,7 +402,8 @@ pub async fn set_comparisons(
         )]));
     }
     let txn = begin_write(db).await?;
-    claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
+    // Comparisons are the review's: setting them is a save of the review.
+    let saved = claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
     let films: Vec<i32> = film::Entity::find()
         .select_only()
         .column(film::Column::Id)
@@ -474,10 +467,6 @@ pub async fn set_comparisons(
             .exec(&*txn)
             .await?;
     }
-    let saved = review::Entity::find_by_id(id)
-        .one(&*txn)
-        .await?
-        .ok_or(ApiError::NotFound { what: "Review" })?;
     commit(
         txn,
         actor,
@@ -538,7 +527,7 @@ pub async fn restore(
     revision_version: i32,
 ) -> Result<review::Model, ApiError> {
     let txn = begin_write(db).await?;
-    claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
+    let current = claim_version::<review::Entity>(&*txn, id, Some(expected_version)).await?;
     let revision = review_revision::Entity::find()
         .filter(review_revision::Column::ReviewId.eq(id))
         .filter(review_revision::Column::Version.eq(revision_version))
@@ -563,21 +552,7 @@ pub async fn restore(
         },
         ..Default::default()
     };
-    let (saved, fields) = apply(&*txn, id, changes).await?;
-    search::index(&*txn, &Document::review(&saved)).await?;
-    if !fields.is_empty() {
-        save_revision(&*txn, actor, &saved).await?;
-    }
-    commit(
-        txn,
-        actor,
-        Action::RestoreReviewRevision,
-        SubjectKind::Review,
-        id,
-        &fields,
-    )
-    .await?;
-    Ok(saved)
+    save(txn, actor, current, changes, Action::RestoreReviewRevision).await
 }
 
 /// Keeps review `id`'s text as a revision saved by `actor_name` (no
