@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::config::{Cli, Command, TokenCommand};
+use crate::config::{Cli, Command, DocumentsCommand, TokenCommand};
 use crate::service::export::{self, ExportReport};
-use crate::service::{import, token};
+use crate::service::{import, persisted, token};
 use crate::startup::Application;
 use crate::{db, graphql};
 
@@ -107,6 +107,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
+        }
+        Command::Documents(command) => {
+            let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
+            db::exclusively(&conn, db::migrate(&conn)).await?;
+            documents(&conn, command).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `marquee documents …`: every file is read and checked before any is
+/// stored, so a bad file stores nothing.
+async fn documents(conn: &DatabaseConnection, command: DocumentsCommand) -> anyhow::Result<()> {
+    match command {
+        DocumentsCommand::Add { files } => {
+            let mut docs = Vec::new();
+            for file in &files {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let name = file.to_string_lossy();
+                let found = persisted::parse_file(&name, &text)
+                    .with_context(|| format!("{} is not a document file", file.display()))?;
+                for doc in &found {
+                    async_graphql::parser::parse_query(&doc.body).map_err(|err| {
+                        anyhow::anyhow!("{}: document {} does not parse: {err}", file.display(), doc.id)
+                    })?;
+                }
+                docs.extend(found);
+            }
+            for doc in &docs {
+                println!("{}\t{}", doc.id, doc.name.as_deref().unwrap_or(""));
+            }
+            let count = persisted::trust(conn, docs).await?;
+            eprintln!("trusted {count} documents");
+        }
+        DocumentsCommand::List => {
+            for doc in persisted::list_trusted(conn).await? {
+                println!("{}\t{}", doc.id, doc.name.as_deref().unwrap_or(""));
+            }
+        }
+        DocumentsCommand::Remove { id } => {
+            if !persisted::remove(conn, &id).await? {
+                anyhow::bail!("there is no document with id {id}");
+            }
+            println!("removed document {id} (running replicas forget it when they restart)");
         }
     }
     Ok(())

@@ -45,6 +45,14 @@ codes! {
     CsrfPreflightRequired => "CSRF_PREFLIGHT_REQUIRED",
     /// The document does not parse.
     GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+    /// A persisted query's hash this server does not know: send the text too.
+    PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+    /// Persisted queries are switched off: send the text.
+    PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+    /// A persisted query's text whose SHA-256 is not the hash sent with it.
+    PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+    /// Trusted-documents mode: a document not registered ahead of time.
+    DocumentNotTrusted => "DOCUMENT_NOT_TRUSTED",
     /// The document does not fit the schema.
     GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
     // Limits.

@@ -53,6 +53,29 @@ pub enum Command {
     /// Manage staff API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage trusted documents (persisted queries registered ahead of time).
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+/// `marquee documents …`
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Trust documents: `.graphql` files (one document each, under the
+    /// SHA-256 of its text) or `.json` manifests (Apollo's persisted query
+    /// manifest, or Relay's `{"id": "text"}`).
+    Add {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List trusted documents: id and operation name.
+    List,
+    /// Remove a document by its id.
+    Remove {
+        /// The document's id.
+        id: String,
+    },
 }
 
 /// `marquee token …`
@@ -101,6 +124,13 @@ pub enum Profile {
     Dev,
     /// For the open internet.
     Public,
+}
+
+/// A feature on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 /// How logs are written.
@@ -394,6 +424,53 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(10..=60_000), global = true)]
     pub publication_clock_ms: u64,
 
+    // ---- Caching and persisted queries: see `routes::graphql::cache`. ----
+    /// Automatic persisted queries (Apollo's protocol): clients may send a
+    /// document's SHA-256 instead of its text, and register it on a miss.
+    #[arg(long, env = "MARQUEE_PERSISTED_QUERIES", value_enum,
+          default_value_t = Switch::On, global = true)]
+    pub persisted_queries: Switch,
+
+    /// Run only trusted documents: those registered ahead of time with
+    /// `marquee documents add`. Anything else is refused with
+    /// `DOCUMENT_NOT_TRUSTED`, for every client, staff included.
+    #[arg(long, env = "MARQUEE_TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: bool,
+
+    /// `max-age` of a cacheable GET response, in seconds (0: caches must
+    /// revalidate each time, with the ETag). Never past the next scheduled
+    /// publication.
+    #[arg(long, env = "MARQUEE_CACHE_MAX_AGE", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=86_400), global = true)]
+    pub cache_max_age: u64,
+
+    /// `stale-while-revalidate` of a cacheable GET response, in seconds.
+    #[arg(long, env = "MARQUEE_CACHE_STALE_WHILE_REVALIDATE", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=86_400), global = true)]
+    pub cache_stale_while_revalidate: u64,
+
+    /// Memory for the response cache of public reads, in MiB; 0 switches it
+    /// off.
+    #[arg(long, env = "MARQUEE_RESPONSE_CACHE_MB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
+    pub response_cache_mb: u64,
+
+    /// The longest a response is kept in the response cache, in seconds
+    /// (purges drop it sooner when what it holds changes).
+    #[arg(long, env = "MARQUEE_RESPONSE_CACHE_TTL_SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400), global = true)]
+    pub response_cache_ttl_seconds: u64,
+
+    /// Where to `POST` cache purges (`{"tags": [...]}`) when content
+    /// changes, e.g. a CDN's purge-by-tag API or a relay to it.
+    #[arg(long, env = "MARQUEE_PURGE_URL", value_parser = http_url, global = true)]
+    pub purge_url: Option<String>,
+
+    /// Sent to the purge webhook as `Authorization: Bearer …`.
+    #[arg(long, env = "MARQUEE_PURGE_TOKEN", value_parser = secret,
+          hide_env_values = true, global = true)]
+    pub purge_token: Option<SecretString>,
+
     // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
     // Kept together, at the end, so merges with other settings stay trivial.
     /// Origins whose pages may open a WebSocket, comma-separated (e.g.
@@ -438,6 +515,16 @@ pub struct Settings {
         global = true
     )]
     pub ws_max_subscriptions: u32,
+}
+
+/// Checks that a setting is an `http://` or `https://` URL when it is read.
+fn http_url(setting: &str) -> Result<String, String> {
+    let lower = setting.to_ascii_lowercase();
+    if (lower.starts_with("http://") || lower.starts_with("https://")) && setting.len() > 8 {
+        Ok(setting.to_owned())
+    } else {
+        Err("an http:// or https:// URL".to_owned())
+    }
 }
 
 /// Reads a setting that must never be logged.

@@ -67,6 +67,8 @@ pub enum ApiError {
     /// A document that cannot be run, refused before validation (a fragment
     /// that spreads itself). `GRAPHQL_VALIDATION_FAILED`.
     InvalidDocument { message: String },
+    /// A persisted query that cannot be run as sent.
+    PersistedQuery(PersistedQueryError),
     /// The client has spent its query cost budget. `THROTTLED`.
     Throttled { retry_after_secs: u64 },
     /// The request ran past its deadline and was cancelled. `TIMEOUT`.
@@ -104,6 +106,7 @@ impl ApiError {
             Self::CommentFlood { .. } => ErrorCode::CommentFlood,
             Self::LimitExceeded { limit, .. } => limit.code(),
             Self::InvalidDocument { .. } => ErrorCode::GraphqlValidationFailed,
+            Self::PersistedQuery(e) => e.code(),
             Self::Throttled { .. } => ErrorCode::Throttled,
             Self::Timeout { .. } => ErrorCode::Timeout,
             Self::ServiceUnavailable { .. } => ErrorCode::ServiceUnavailable,
@@ -157,6 +160,7 @@ impl ApiError {
                 limit.description()
             ),
             Self::InvalidDocument { message } => message.clone(),
+            Self::PersistedQuery(e) => e.message(),
             Self::Throttled { retry_after_secs } => format!(
                 "This client has spent its query cost budget. Try again in {retry_after_secs} s."
             ),
@@ -278,6 +282,53 @@ impl ErrorExtensions for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         err.extend()
+    }
+}
+
+/// Why a persisted query (Apollo's `extensions.persistedQuery`) or a
+/// document in trusted-documents mode cannot be run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersistedQueryError {
+    /// The hash is unknown: the client sends it again with the text.
+    /// `PERSISTED_QUERY_NOT_FOUND`.
+    NotFound,
+    /// Persisted queries are switched off. `PERSISTED_QUERY_NOT_SUPPORTED`.
+    NotSupported,
+    /// The text's SHA-256 is not the hash. `PERSISTED_QUERY_HASH_MISMATCH`.
+    HashMismatch,
+    /// Trusted-documents mode, and this document is not trusted.
+    /// `DOCUMENT_NOT_TRUSTED`.
+    NotTrusted,
+    /// `extensions.persistedQuery` is not `{ version: 1, sha256Hash }`.
+    /// `BAD_REQUEST`.
+    Malformed,
+}
+
+impl PersistedQueryError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::NotFound => ErrorCode::PersistedQueryNotFound,
+            Self::NotSupported => ErrorCode::PersistedQueryNotSupported,
+            Self::HashMismatch => ErrorCode::PersistedQueryHashMismatch,
+            Self::NotTrusted => ErrorCode::DocumentNotTrusted,
+            Self::Malformed => ErrorCode::BadRequest,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            // The exact words Apollo's clients look for.
+            Self::NotFound => "PersistedQueryNotFound",
+            Self::NotSupported => "PersistedQueryNotSupported",
+            Self::HashMismatch => "The query's SHA-256 is not `sha256Hash`.",
+            Self::NotTrusted => {
+                "This server runs only trusted documents, registered ahead of time; this is not one."
+            }
+            Self::Malformed => {
+                "`extensions.persistedQuery` must be `{ \"version\": 1, \"sha256Hash\": \"<64 hex digits>\" }`."
+            }
+        }
+        .to_owned()
     }
 }
 

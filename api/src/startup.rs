@@ -1,6 +1,7 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -10,12 +11,15 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::client_ip::TrustedProxies;
-use crate::config::{Profile, Settings};
+use crate::config::{Profile, Settings, Switch};
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
 use crate::routes::ws::{AllowedOrigins, SocketCounts};
 use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
+use crate::service::cache::webhook::{Webhook, WebhookConfig};
+use crate::service::cache::{CacheConfig, Purger, ResponseCache};
+use crate::service::persisted::PersistedDocuments;
 use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::listen::Listener;
@@ -89,6 +93,21 @@ impl Application {
         );
         let mut notices = Listener::default();
         let events = CommentEvents::start(&db, &mut notices);
+        let cache = Arc::new(ResponseCache::new(CacheConfig {
+            max_bytes: usize::try_from(settings.response_cache_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            ttl: Duration::from_secs(settings.response_cache_ttl_seconds),
+        }));
+        let webhook = match &settings.purge_url {
+            Some(url) => Some(Webhook::start(WebhookConfig {
+                url: url.clone(),
+                token: settings.purge_token.clone(),
+                timeout: Duration::from_secs(5),
+            })?),
+            None => None,
+        };
+        let purger = Purger::start(&db, cache.clone(), webhook, &mut notices);
+        purge_on_comment_events(&events, purger.clone());
         let publications = Publications::start(
             &db,
             publication::Clock {
@@ -98,6 +117,7 @@ impl Application {
                 // timeout (its statements a second later).
                 overlap: request_timeout + Duration::from_secs(5),
             },
+            purger.clone(),
             &mut notices,
         )
         .await?;
@@ -116,6 +136,7 @@ impl Application {
                 events,
                 budgets: budgets.clone(),
                 publications: publications.clone(),
+                purger,
             },
         );
         let state = web::Data::new(AppState {
@@ -129,6 +150,16 @@ impl Application {
             request_timeout,
             max_response_bytes: usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
             budgets,
+            persisted: routes::graphql::persisted::Policy {
+                store: PersistedDocuments::new(db.clone()),
+                apq: settings.persisted_queries == Switch::On,
+                trusted_only: settings.trusted_documents,
+            },
+            cache,
+            http_caching: routes::graphql::cache::HttpCaching {
+                max_age: settings.cache_max_age,
+                stale_while_revalidate: settings.cache_stale_while_revalidate,
+            },
             ws_allowed_origins,
             ws_max_sockets_per_client: settings.ws_max_sockets_per_client as usize,
             ws_init_timeout: Duration::from_secs(settings.ws_init_timeout_seconds),
@@ -251,6 +282,24 @@ async fn shutdown_signal() {
     {
         let _ = interrupt.await;
     }
+}
+
+/// Purges this replica's response cache of the comments each comment event
+/// changes, whichever replica the change was made on. Should the events
+/// outrun the task, everything is purged.
+fn purge_on_comment_events(events: &CommentEvents, purger: Purger) {
+    let mut heard = events.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match heard.recv().await {
+                Ok(event) => purger.heard_comment(&event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    purger.cache().purge_all()
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 /// The comment moderation policy the settings describe.

@@ -13,6 +13,7 @@ pub mod film;
 pub mod film_location;
 pub mod moderation_event;
 pub mod person;
+pub mod persisted_document;
 pub mod prelude;
 pub mod review;
 pub mod review_revision;

@@ -16,6 +16,7 @@ mod m20261125_000010_create_cost_budget;
 mod m20261125_000011_drop_idx_comment_client_created;
 mod m20261126_000012_editorial;
 mod m20261126_000013_search_index;
+mod m20261126_000014_persisted_document;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_drop_idx_comment_client_created::Migration),
             Box::new(m20261126_000012_editorial::Migration),
             Box::new(m20261126_000013_search_index::Migration),
+            Box::new(m20261126_000014_persisted_document::Migration),
         ]
     }
 }

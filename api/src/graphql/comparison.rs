@@ -10,6 +10,7 @@ use super::ids::{self, Kind};
 use super::loaders::{CommentById, FilmById, PersonById, ReviewById};
 use super::person::Person;
 use super::review::Review;
+use super::tags;
 use crate::error::{ApiError, ApiResult};
 
 /// A comparison to another film, e.g. "like Sandra Bullock in *Gravity*".
@@ -30,7 +31,7 @@ impl Comparison {
     async fn film(&self, ctx: &Context<'_>) -> ApiResult<Film> {
         load_one(ctx, FilmById(self.0.film_id))
             .await?
-            .map(Film)
+            .map(|m| tags::one(ctx, Film(m)))
             .ok_or(ApiError::NotFound { what: "Film" })
     }
 
@@ -38,7 +39,9 @@ impl Comparison {
     /// singled out.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
         match self.0.person_id {
-            Some(id) => Ok(load_one(ctx, PersonById(id)).await?.map(Person)),
+            Some(id) => Ok(load_one(ctx, PersonById(id))
+                .await?
+                .map(|m| tags::one(ctx, Person(m)))),
             None => Ok(None),
         }
     }
@@ -61,7 +64,9 @@ impl Comparison {
     /// The review that draws the comparison; null when a comment draws it.
     async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<Review>> {
         match self.0.review_id {
-            Some(id) => Ok(load_one(ctx, ReviewById(id)).await?.map(Review)),
+            Some(id) => Ok(load_one(ctx, ReviewById(id))
+                .await?
+                .map(|m| tags::one(ctx, Review(m)))),
             None => Ok(None),
         }
     }
@@ -69,7 +74,9 @@ impl Comparison {
     /// The reader comment that draws the comparison; null when a review draws it.
     async fn comment(&self, ctx: &Context<'_>) -> ApiResult<Option<Comment>> {
         match self.0.comment_id {
-            Some(id) => Ok(load_one(ctx, CommentById(id)).await?.map(Comment)),
+            Some(id) => Ok(load_one(ctx, CommentById(id))
+                .await?
+                .map(|m| tags::one(ctx, Comment(m)))),
             None => Ok(None),
         }
     }

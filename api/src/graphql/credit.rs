@@ -9,6 +9,7 @@ use super::film::Film;
 use super::ids::{self, Kind};
 use super::loaders::{FilmById, PersonById};
 use super::person::Person;
+use super::tags;
 use crate::error::{ApiError, ApiResult};
 
 /// A person's credit on a film: directing, writing, acting (with the
@@ -59,7 +60,7 @@ impl Credit {
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Person> {
         load_one(ctx, PersonById(self.0.person_id))
             .await?
-            .map(Person)
+            .map(|m| tags::one(ctx, Person(m)))
             .ok_or(ApiError::NotFound { what: "Person" })
     }
 
@@ -67,7 +68,7 @@ impl Credit {
     async fn film(&self, ctx: &Context<'_>) -> ApiResult<Film> {
         load_one(ctx, FilmById(self.0.film_id))
             .await?
-            .map(Film)
+            .map(|m| tags::one(ctx, Film(m)))
             .ok_or(ApiError::NotFound { what: "Film" })
     }
 }

@@ -16,6 +16,7 @@ use super::loaders::{
 use super::pagination::{Connection, PageArgs, connection};
 use super::person::Person;
 use super::review::Review;
+use super::tags::{self, Tag};
 use crate::error::ApiResult;
 use crate::service;
 use crate::service::page::{Position, SortKey};
@@ -48,11 +49,13 @@ impl Film {
     async fn people_with(&self, ctx: &Context<'_>, role: DbCreditRole) -> ApiResult<Vec<Person>> {
         let credits = self.credits_as(ctx, Some(role)).await?;
         let keys = credits.iter().map(|c| PersonById(c.person_id)).collect();
-        Ok(load_many(ctx, keys)
+        let people: Vec<Person> = load_many(ctx, keys)
             .await?
             .into_iter()
             .map(Person)
-            .collect())
+            .collect();
+        tags::each(ctx, &people, Some(Tag::Credits));
+        Ok(people)
     }
 }
 
@@ -102,23 +105,29 @@ impl Film {
     /// The cast, in billing order: each actor with the character played.
     async fn cast(&self, ctx: &Context<'_>) -> ApiResult<Vec<Credit>> {
         let credits = self.credits_as(ctx, Some(DbCreditRole::Actor)).await?;
-        Ok(credits.into_iter().map(Credit).collect())
+        let list: Vec<Credit> = credits.into_iter().map(Credit).collect();
+        tags::each(ctx, &list, Some(Tag::Credits));
+        Ok(list)
     }
 
     /// Everyone credited who is not in the cast: directors, writers, crew.
     async fn crew(&self, ctx: &Context<'_>) -> ApiResult<Vec<Credit>> {
         let credits = self.credits_as(ctx, None).await?;
-        Ok(credits
+        let list: Vec<Credit> = credits
             .into_iter()
             .filter(|c| c.role != DbCreditRole::Actor)
             .map(Credit)
-            .collect())
+            .collect();
+        tags::each(ctx, &list, Some(Tag::Credits));
+        Ok(list)
     }
 
     /// Every credit on the film, or those with `role`.
     async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
         let credits = self.credits_as(ctx, role.map(DbCreditRole::from)).await?;
-        Ok(credits.into_iter().map(Credit).collect())
+        let list: Vec<Credit> = credits.into_iter().map(Credit).collect();
+        tags::each(ctx, &list, Some(Tag::Credits));
+        Ok(list)
     }
 
     /// Where the film was shot, and what those places stood in for.
@@ -130,14 +139,19 @@ impl Film {
     /// Published reviews of this film, newest first.
     async fn reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<Review>> {
         let rows = load_list(ctx, ReviewsOfFilm(self.0.id)).await?;
-        Ok(rows.into_iter().map(Review).collect())
+        let list: Vec<Review> = rows.into_iter().map(Review).collect();
+        tags::each(ctx, &list, Some(Tag::Reviews));
+        Ok(list)
     }
 
     /// Comparisons to this film drawn by published reviews and by approved
     /// reader comments.
     async fn compared_in(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
         let rows = load_list(ctx, ComparisonsToFilm(self.0.id)).await?;
-        Ok(rows.into_iter().map(Comparison).collect())
+        let list: Vec<Comparison> = rows.into_iter().map(Comparison).collect();
+        tags::each(ctx, &list, Some(Tag::Reviews));
+        tags::tag(ctx, [Tag::Comments]);
+        Ok(list)
     }
 
     /// Published reviews that draw a comparison to this film, newest first.
@@ -153,7 +167,9 @@ impl Film {
         keys.dedup();
         let mut reviews = load_many(ctx, keys).await?;
         reviews.sort_by_key(|r| std::cmp::Reverse((r.published_at, r.id)));
-        Ok(reviews.into_iter().map(Review).collect())
+        let list: Vec<Review> = reviews.into_iter().map(Review).collect();
+        tags::each(ctx, &list, Some(Tag::Reviews));
+        Ok(list)
     }
 
     /// When the record was created.
@@ -242,7 +258,14 @@ impl FilmQuery {
                 service::film::by_ids(db(ctx)?, &[id]).await?.remove(&id)
             }
         };
-        Ok(row.map(Film))
+        Ok(match row {
+            Some(row) => Some(tags::one(ctx, Film(row))),
+            None => {
+                // None by that key yet: creating one would change the answer.
+                tags::tag(ctx, [Tag::Films]);
+                None
+            }
+        })
     }
 
     /// Films sorted by title, optionally those whose title contains `search`
@@ -262,11 +285,8 @@ impl FilmQuery {
         let term = search_term(search.clone())?;
         let page =
             service::film::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
-        Ok(connection(
-            page,
-            FilmListInfo { search },
-            Film::position,
-            Film,
-        ))
+        let list = connection(page, FilmListInfo { search }, Film::position, Film);
+        tags::nodes(ctx, &list, Tag::Films);
+        Ok(list)
     }
 }

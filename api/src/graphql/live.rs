@@ -19,15 +19,21 @@ use crate::error::ApiError;
 use crate::service;
 use crate::service::events::CommentEvent;
 
-/// Publishes a change to every replica's subscribers. A failure is logged,
-/// not returned: the change itself is already stored.
+/// Publishes a change to every replica's subscribers and purges the caches
+/// of what the public saw of it. A failure is logged, not returned: the
+/// change itself is already stored.
 pub async fn announce(ctx: &Context<'_>, event: CommentEvent) {
     let published = match services(ctx) {
-        Ok(services) => services
-            .events
-            .publish(event)
-            .await
-            .map_err(anyhow::Error::from),
+        Ok(services) => {
+            // This replica's cache and the CDN forget the comments at once;
+            // the other replicas', when the event reaches them.
+            services.purger.comment_changed(&event);
+            services
+                .events
+                .publish(event)
+                .await
+                .map_err(anyhow::Error::from)
+        }
         Err(err) => Err(anyhow::anyhow!("{err:?}")),
     };
     if let Err(err) = published {

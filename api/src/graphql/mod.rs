@@ -22,6 +22,7 @@ pub mod prefetch;
 pub mod review;
 pub mod search;
 pub mod shape;
+pub mod tags;
 mod trace;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -94,6 +95,8 @@ pub struct Services {
     /// Reviews going public, announced by every replica's publication
     /// clock (mutations that publish call `live::announce_publication`).
     pub publications: crate::service::publication::Publications,
+    /// Purges the response caches and the CDN of what a change touched.
+    pub purger: crate::service::cache::Purger,
 }
 
 /// The schema, with the database and services for resolvers that need them.

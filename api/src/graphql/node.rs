@@ -11,6 +11,7 @@ use super::ids::{self, Kind};
 use super::loaders::{CommentById, ComparisonById, CreditById, FilmById, PersonById, ReviewById};
 use super::person::Person;
 use super::review::Review;
+use super::tags;
 use crate::error::{ApiError, ApiResult};
 
 /// An object with a global ID, refetchable with `node(id:)`.
@@ -54,6 +55,20 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     })
 }
 
+/// Tags the response with a node; a null one (it may go public later,
+/// and nothing names it yet) keeps the response out of the caches.
+fn tag(ctx: &Context<'_>, node: Option<&Node>) {
+    match node {
+        Some(Node::Film(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        Some(Node::Person(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        Some(Node::Review(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        Some(Node::Comment(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        Some(Node::Credit(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        Some(Node::Comparison(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        None => tags::private(ctx),
+    }
+}
+
 #[derive(Default)]
 pub struct NodeQuery;
 
@@ -62,7 +77,9 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global ID; null when it does not exist or is not public.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
-        fetch(ctx, &id).await
+        let found = fetch(ctx, &id).await?;
+        tag(ctx, found.as_ref());
+        Ok(found)
     }
 
     /// Objects by global ID, in the order given (at most 100); null where one
@@ -76,6 +93,10 @@ impl NodeQuery {
             });
         }
         let lookups = ids.iter().map(|id| fetch(ctx, id));
-        futures_util::future::try_join_all(lookups).await
+        let found = futures_util::future::try_join_all(lookups).await?;
+        for node in &found {
+            tag(ctx, node.as_ref());
+        }
+        Ok(found)
     }
 }

@@ -150,6 +150,13 @@ pub struct Connection<N, I> {
     has_next_page: bool,
 }
 
+impl<N, I> Connection<N, I> {
+    /// The page's nodes, in order.
+    pub fn page_nodes(&self) -> impl Iterator<Item = &N> {
+        self.edges.iter().map(|edge| &edge.node)
+    }
+}
+
 /// A page of a list, with the cursors to fetch the pages around it.
 #[Object(name_type)]
 impl<N: OutputType, I: ObjectType> Connection<N, I> {

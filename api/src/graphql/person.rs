@@ -13,6 +13,7 @@ use super::ids::{self, Kind};
 use super::loaders::{CreditsOfPerson, FilmById, PersonReviewCount, PersonReviewPage};
 use super::pagination::{Connection, PageArgs, connection};
 use super::review::{Review, ReviewConnection, ReviewListInfo};
+use super::tags::{self, Tag};
 use crate::error::ApiResult;
 use crate::service;
 use crate::service::page::{Position, SortKey};
@@ -63,12 +64,14 @@ impl Person {
 
     /// The person's credits, or those with `role`.
     async fn credits(&self, ctx: &Context<'_>, role: Option<CreditRole>) -> ApiResult<Vec<Credit>> {
-        Ok(self
+        let list: Vec<Credit> = self
             .credits_as(ctx, role)
             .await?
             .into_iter()
             .map(Credit)
-            .collect())
+            .collect();
+        tags::each(ctx, &list, Some(Tag::Credits));
+        Ok(list)
     }
 
     /// The films the person is credited on (with `role`, or in any role),
@@ -94,7 +97,9 @@ impl Person {
                 b.id,
             ))
         });
-        Ok(films.into_iter().map(Film).collect())
+        let list: Vec<Film> = films.into_iter().map(Film).collect();
+        tags::each(ctx, &list, Some(Tag::Credits));
+        Ok(list)
     }
 
     /// Published reviews of the films this person is credited on (with
@@ -123,7 +128,9 @@ impl Person {
             person: self.0.id,
             role,
         });
-        Ok(connection(page, info, Review::position, Review))
+        let list = connection(page, info, Review::position, Review);
+        tags::nodes(ctx, &list, Tag::Reviews);
+        Ok(list)
     }
 
     /// When the record was created.
@@ -179,7 +186,14 @@ impl PersonQuery {
                 service::person::by_ids(db(ctx)?, &[id]).await?.remove(&id)
             }
         };
-        Ok(row.map(Person))
+        Ok(match row {
+            Some(row) => Some(tags::one(ctx, Person(row))),
+            None => {
+                // None by that key yet: creating one would change the answer.
+                tags::tag(ctx, [Tag::People]);
+                None
+            }
+        })
     }
 
     /// People sorted by name, optionally those whose name contains `search`
@@ -199,11 +213,8 @@ impl PersonQuery {
         let term = search_term(search.clone())?;
         let page =
             service::person::list(db(ctx)?, term.as_ref().map(AsRef::as_ref), &request).await?;
-        Ok(connection(
-            page,
-            PersonListInfo { search },
-            Person::position,
-            Person,
-        ))
+        let list = connection(page, PersonListInfo { search }, Person::position, Person);
+        tags::nodes(ctx, &list, Tag::People);
+        Ok(list)
     }
 }

@@ -19,6 +19,7 @@ use super::loaders::{
 };
 use super::pagination::{Connection, PageArgs, connection};
 use super::prefetch;
+use super::tags::{self, Tag};
 use crate::domain::text::markdown_to_safe_html;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
@@ -86,7 +87,7 @@ impl Review {
     async fn film(&self, ctx: &Context<'_>) -> ApiResult<Film> {
         load_one(ctx, FilmById(self.0.film_id))
             .await?
-            .map(Film)
+            .map(|m| tags::one(ctx, Film(m)))
             .ok_or(ApiError::NotFound { what: "Film" })
     }
 
@@ -153,7 +154,9 @@ impl Review {
     /// The comparisons the review draws to other films, in order.
     async fn comparisons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
         let rows = load_list(ctx, ComparisonsOfReview(self.0.id)).await?;
-        Ok(rows.into_iter().map(Comparison).collect())
+        let list: Vec<Comparison> = rows.into_iter().map(Comparison).collect();
+        tags::each(ctx, &list, None);
+        Ok(list)
     }
 
     /// Approved reader comments: top-level ones with their replies below
@@ -188,6 +191,7 @@ impl Review {
     /// How many approved comments the review has, replies included: the
     /// "N thoughts on" figure.
     async fn comment_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        tags::tag(ctx, [Tag::CommentsOf(self.0.id)]);
         let key = CommentCount {
             thread: Thread::Flat,
             parent: self.0.id,
@@ -402,8 +406,10 @@ impl ReviewQuery {
             Lookup::Second(id) => ReviewKey::Id(ids::decode(&id, Kind::Review, "id")?),
         };
         if let Some(found) = page::review(ctx, key.clone()).await? {
-            return Ok(Some(Review(found)));
+            return Ok(Some(tags::one(ctx, Review(found))));
         }
+        // None by that key yet: publishing one would change the answer.
+        tags::tag(ctx, [Tag::Reviews]);
         // Not public by that key (the lookup by slug follows old slugs
         // too): editors also see drafts and scheduled reviews.
         if require_role(ctx, Role::Editor).is_ok() {
@@ -448,11 +454,13 @@ impl ReviewQuery {
         } else {
             service::review::list(db(ctx)?, &filter, direction.into(), &request).await?
         };
-        Ok(connection(
+        let list = connection(
             page,
             ReviewListInfo::Filtered(filter),
             Review::position,
             Review,
-        ))
+        );
+        tags::nodes(ctx, &list, Tag::Reviews);
+        Ok(list)
     }
 }

@@ -13,6 +13,7 @@ use super::context::{db, require_role};
 use super::film::Film;
 use super::person::Person;
 use super::review::Review;
+use super::tags::{self, Tag};
 use crate::domain::SearchQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::service;
@@ -225,6 +226,11 @@ impl SearchQueryRoot {
         let has_next_page = hits.len() as u64 > limit && offset + limit < MAX_OFFSET;
         let hits: Vec<Hit> = hits.into_iter().take(limit as usize).collect();
         let nodes = load_nodes(ctx, &hits, drafts).await?;
+        // Any change to what is indexed may change the hits and snippets.
+        tags::tag(ctx, [Tag::Search]);
+        tags::each(ctx, &nodes.reviews.values().cloned().collect::<Vec<_>>(), None);
+        tags::each(ctx, &nodes.films.values().cloned().collect::<Vec<_>>(), None);
+        tags::each(ctx, &nodes.people.values().cloned().collect::<Vec<_>>(), None);
         let edges = hits
             .into_iter()
             .enumerate()

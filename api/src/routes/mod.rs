@@ -23,7 +23,12 @@ use crate::service::secret::Secret;
 /// An HTTP-level error in the GraphQL response shape, so clients parse every
 /// failure the same way.
 pub fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
+    HttpResponse::build(status)
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "private, no-store",
+        ))
+        .json(json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     }))
 }
@@ -55,6 +60,12 @@ pub struct AppState {
     pub max_response_bytes: usize,
     /// Query cost budgets (the schema's extension shares them).
     pub budgets: Budgets,
+    /// Persisted queries and trusted documents.
+    pub persisted: graphql::persisted::Policy,
+    /// Public answers, by request.
+    pub cache: std::sync::Arc<crate::service::cache::ResponseCache>,
+    /// How HTTP caches may keep public GET answers.
+    pub http_caching: graphql::cache::HttpCaching,
 
     // ---- WebSocket (graphql-ws) layer: see `routes::ws`. ----
     /// Whose pages may open a WebSocket.

@@ -14,16 +14,28 @@ use sea_orm::{DatabaseBackend, DatabaseConnection};
 /// listening task, so it must not block: hand the payload on.
 type Handler = Box<dyn Fn(&str) + Send + Sync>;
 
+/// What a service does when listening stops (`false`: notifications may
+/// be missed from now on) and starts again (`true`).
+type GapHandler = Box<dyn Fn(bool) + Send + Sync>;
+
 /// The channels to listen on, before [`Listener::start`].
 #[derive(Default)]
 pub struct Listener {
     routes: Vec<(&'static str, Handler)>,
+    gaps: Vec<GapHandler>,
 }
 
 impl Listener {
     /// Hands each payload that arrives on `channel` to `handler`.
     pub fn on(&mut self, channel: &'static str, handler: impl Fn(&str) + Send + Sync + 'static) {
         self.routes.push((channel, Box::new(handler)));
+    }
+
+    /// Calls `handler(false)` when the connection is lost (notifications
+    /// sent from then on are missed) and `handler(true)` once it listens
+    /// again.
+    pub fn on_gap(&mut self, handler: impl Fn(bool) + Send + Sync + 'static) {
+        self.gaps.push(Box::new(handler));
     }
 
     /// On PostgreSQL, listens on every channel named so far and spawns the
@@ -36,31 +48,51 @@ impl Listener {
             return Ok(());
         }
         let pool = db.get_postgres_connection_pool().clone();
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await?;
-        let channels: Vec<&str> = self.routes.iter().map(|(channel, _)| *channel).collect();
-        listener.listen_all(channels).await?;
-        let routes = self.routes;
+        let channels: Vec<&'static str> = self.routes.iter().map(|(channel, _)| *channel).collect();
+        let mut listener = listen(&pool, &channels).await?;
+        let Self { routes, gaps } = self;
         tokio::spawn(async move {
             loop {
-                match listener.recv().await {
-                    Ok(note) => {
+                // `try_recv`, not `recv`: `recv` reconnects unseen, and
+                // what was sent meanwhile is lost without a word.
+                let lost = match listener.try_recv().await {
+                    Ok(Some(note)) => {
                         for (channel, handler) in &routes {
                             if *channel == note.channel() {
                                 handler(note.payload());
                             }
                         }
+                        continue;
                     }
-                    // The listener reconnects (and listens again) by itself
-                    // on the next recv; notifications sent meanwhile are
-                    // lost. Wait a little so a database outage is not a
-                    // busy loop.
-                    Err(err) => {
-                        tracing::warn!(error = %err, "the LISTEN connection was lost");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    Ok(None) => "the connection closed".to_owned(),
+                    Err(err) => err.to_string(),
+                };
+                // Notifications sent until it listens again are lost.
+                // Connect afresh, waiting a little between tries so a
+                // database outage is not a busy loop.
+                tracing::warn!(error = %lost, "the LISTEN connection was lost");
+                gaps.iter().for_each(|gap| gap(false));
+                listener = loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    match listen(&pool, &channels).await {
+                        Ok(listener) => break listener,
+                        Err(err) => tracing::debug!(error = %err, "cannot LISTEN yet"),
                     }
-                }
+                };
+                tracing::info!("listening for the other replicas again");
+                gaps.iter().for_each(|gap| gap(true));
             }
         });
         Ok(())
     }
+}
+
+/// A connection listening on `channels`.
+async fn listen(
+    pool: &sea_orm::sqlx::PgPool,
+    channels: &[&'static str],
+) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen_all(channels.iter().copied()).await?;
+    Ok(listener)
 }

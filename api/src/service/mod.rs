@@ -3,6 +3,7 @@
 //! so the CLI, the importer and the tests can call it directly.
 
 pub mod budget;
+pub mod cache;
 pub mod comment;
 pub mod comparison;
 pub mod credit;
@@ -15,6 +16,7 @@ pub mod listen;
 pub mod moderation;
 pub mod page;
 pub mod person;
+pub mod persisted;
 pub mod publication;
 pub mod review;
 pub mod review_page;

@@ -40,6 +40,10 @@
 //!
 //! Each replica goes by its own clock, as its read path does: a review is
 //! announced by a replica when that replica starts to show it.
+//!
+//! **Caches.** The clock also purges this replica's response cache (and the
+//! CDN) of what a review going public changes, and tells the cache of the
+//! next scheduled instant, which no cached answer outlives.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -55,6 +59,7 @@ use sea_orm::{
 };
 use tokio::sync::{broadcast, mpsc};
 
+use super::cache::{Purger, Tag};
 use super::listen::Listener;
 use super::{now, review::public};
 
@@ -100,6 +105,7 @@ impl Publications {
     pub async fn start(
         db: &DatabaseConnection,
         clock: Clock,
+        purger: Purger,
         listener: &mut Listener,
     ) -> Result<Self, DbErr> {
         let (local, _) = broadcast::channel(BUFFER);
@@ -118,6 +124,7 @@ impl Publications {
             local: local.clone(),
             ledger: Ledger::new(now(), clock.overlap),
             next: None,
+            purger,
             failing: false,
         };
         watch.look(&BTreeSet::new()).await?;
@@ -218,6 +225,9 @@ struct Watch {
     ledger: Ledger,
     /// The first scheduled instant the last look saw.
     next: Option<DateTime<Utc>>,
+    /// Purges the caches of what goes public, and tells the response cache
+    /// of the next scheduled instant.
+    purger: Purger,
     /// Whether the last look failed (warned once, not at every tick).
     failing: bool,
 }
@@ -279,6 +289,9 @@ impl Watch {
                 }
             }
         }
+        for (_, id) in &fresh {
+            self.purger.went_public(&Tag::of_publication(*id));
+        }
         if !fresh.is_empty() {
             if self.local.receiver_count() == 0 {
                 // No one to tell; only remember.
@@ -303,6 +316,7 @@ impl Watch {
             }
         }
         self.next = next;
+        self.purger.cache().set_next_publication(next);
         self.ledger.advance(now);
         Ok(())
     }

@@ -250,6 +250,7 @@ impl CommentInputError {
             | ApiError::RateLimited { .. }
             | ApiError::LimitExceeded { .. }
             | ApiError::InvalidDocument { .. }
+            | ApiError::PersistedQuery(_)
             | ApiError::Throttled { .. }
             | ApiError::Timeout { .. }
             | ApiError::ServiceUnavailable { .. }

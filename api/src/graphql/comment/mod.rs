@@ -25,6 +25,7 @@ use super::ids::{self, Kind};
 use super::loaders::{CommentById, CommentCount, CommentPage, ComparisonsOfComment, ReviewById};
 use super::pagination::{Connection, PageArgs, connection};
 use super::review::Review;
+use super::tags::{self, Tag};
 use crate::domain::text::plain_text_to_safe_html;
 use crate::error::ApiResult;
 use crate::service::comment::Thread;
@@ -109,13 +110,15 @@ impl Comment {
     async fn review(&self, ctx: &Context<'_>) -> ApiResult<Option<Review>> {
         Ok(load_one(ctx, ReviewById(self.0.review_id))
             .await?
-            .map(Review))
+            .map(|m| tags::one(ctx, Review(m))))
     }
 
     /// The comment this one replies to, if any.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Comment>> {
         match self.0.parent_id {
-            Some(id) => Ok(load_one(ctx, CommentById(id)).await?.map(Comment)),
+            Some(id) => Ok(load_one(ctx, CommentById(id))
+                .await?
+                .map(|m| tags::one(ctx, Comment(m)))),
             None => Ok(None),
         }
     }
@@ -146,7 +149,9 @@ impl Comment {
     /// The comparisons the comment draws to other films.
     async fn comparisons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Comparison>> {
         let rows = load_list(ctx, ComparisonsOfComment(self.0.id)).await?;
-        Ok(rows.into_iter().map(Comparison).collect())
+        let list: Vec<Comparison> = rows.into_iter().map(Comparison).collect();
+        tags::each(ctx, &list, None);
+        Ok(list)
     }
 }
 
@@ -183,12 +188,19 @@ pub async fn comment_page(
     let page = load_one(ctx, key)
         .await?
         .unwrap_or_else(|| request.finish(Vec::new()));
-    Ok(connection(
+    let list = connection(
         page,
         CommentListInfo(CommentCount { thread, parent }),
         Comment::position,
         Comment,
-    ))
+    );
+    // A review's comments; or a comment's replies, which are its review's
+    // (the comment asking is tagged with them).
+    tags::each_node(ctx, &list);
+    if thread != Thread::Replies {
+        tags::tag(ctx, [Tag::CommentsOf(parent)]);
+    }
+    Ok(list)
 }
 
 /// Comment queries.
@@ -208,9 +220,21 @@ impl CommentQuery {
     ) -> ApiResult<Option<Comment>> {
         let id = ids::decode(&id, Kind::Comment, "id")?;
         let row = match owner_token {
-            Some(token) => service::comment::owned(db(ctx)?, id, &token).await?,
+            Some(token) => {
+                // The author's own view: for them alone.
+                tags::private(ctx);
+                service::comment::owned(db(ctx)?, id, &token).await?
+            }
             None => load_one(ctx, CommentById(id)).await?,
         };
-        Ok(row.map(Comment))
+        match row {
+            Some(row) => Ok(Some(tags::one(ctx, Comment(row)))),
+            None => {
+                // Approving it would change the answer, and nothing names
+                // the review it is on.
+                tags::private(ctx);
+                Ok(None)
+            }
+        }
     }
 }

@@ -118,10 +118,21 @@ impl CommentMutation {
         };
         let policy = &services(ctx)?.policy;
         match service::comment::delete(db(ctx)?, policy, id, &input.owner_token).await {
-            Ok(_) => Ok(DeleteCommentPayload {
-                deleted_comment_id: Some(input.id),
-                errors: Vec::new(),
-            }),
+            Ok(deleted) => {
+                // Its review's comments as every replica and the CDN cached
+                // them may hold it.
+                services(ctx)?
+                    .purger
+                    .changed(&[
+                        crate::service::cache::Tag::CommentsOf(deleted.review_id),
+                        crate::service::cache::Tag::Comments,
+                    ])
+                    .await;
+                Ok(DeleteCommentPayload {
+                    deleted_comment_id: Some(input.id),
+                    errors: Vec::new(),
+                })
+            }
             Err(err) => refused(refusal(err)?),
         }
     }

@@ -12,7 +12,7 @@ pub mod review;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use entity::enums::Role;
 
-use super::context::require_role;
+use super::context::{require_role, services};
 use super::ids::{self, Kind};
 use crate::code::ErrorCode;
 use crate::domain::editorial::{Line, WebUrl};
@@ -27,6 +27,7 @@ fn editor(ctx: &Context<'_>) -> ApiResult<Actor> {
     Ok(Actor {
         token_id: token.id,
         name: token.name.clone(),
+        purge: Some(services(ctx)?.purger.clone()),
     })
 }
 

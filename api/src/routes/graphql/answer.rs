@@ -65,7 +65,7 @@ impl Format {
         best.map(|(_, format)| format)
     }
 
-    fn content_type(self) -> &'static str {
+    pub(super) fn content_type(self) -> &'static str {
         match self {
             Self::Json => "application/json; charset=utf-8",
             Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
@@ -168,7 +168,9 @@ pub(super) fn write(
     let mut builder = HttpResponse::build(status);
     builder
         .content_type(format.content_type())
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+        // Only `cache::serve_get` writes a public answer; everything else
+        // depends on who asks (its cost, a token) or is an error.
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
     if let Some(retry) = errors.iter().filter_map(|e| retry_after(e)).max() {
         builder.insert_header((header::RETRY_AFTER, retry.to_string()));
     }

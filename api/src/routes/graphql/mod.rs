@@ -19,6 +19,8 @@ use futures_util::StreamExt;
 
 use super::AppState;
 mod answer;
+pub mod cache;
+pub mod persisted;
 
 use self::answer::{Format, not_acceptable, refuse, refuse_after_start, write};
 use super::http_error;
@@ -29,6 +31,7 @@ use crate::error::ApiError;
 use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
+use crate::graphql::tags::CacheTags;
 use crate::graphql::{AppSchema, cost};
 use crate::service::budget;
 use crate::service::token;
@@ -93,11 +96,15 @@ pub async fn post(
             &format!("A batch may hold at most {} operations.", state.max_batch),
         );
     }
-    if requests.is_empty() || requests.iter().any(|r| r.query.is_empty()) {
+    if requests.is_empty()
+        || requests
+            .iter()
+            .any(|r| r.query.is_empty() && !r.extensions.0.contains_key("persistedQuery"))
+    {
         return http_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "Each operation needs a non-empty `query`.",
+            "Each operation needs a non-empty `query`, or its hash in `extensions.persistedQuery`.",
         );
     }
     let viewer = match viewer(&req, &state).await {
@@ -136,7 +143,24 @@ pub async fn get(
             );
         }
     };
-    let Some(query) = params.query.filter(|q| !q.is_empty()) else {
+    let extensions = match params.extensions.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+        None | Some(Ok(serde_json::Value::Null)) => None,
+        Some(Ok(value @ serde_json::Value::Object(_))) => {
+            serde_json::from_value::<async_graphql::Extensions>(value).ok()
+        }
+        Some(_) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "`extensions` is not a JSON object.",
+            );
+        }
+    };
+    let persisted = extensions
+        .as_ref()
+        .is_some_and(|e| e.0.contains_key("persistedQuery"));
+    let query = params.query.unwrap_or_default();
+    if query.is_empty() && !persisted {
         if wants_html(req.headers()) && state.profile == Profile::Dev {
             let page = GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -150,9 +174,9 @@ pub async fn get(
         return http_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "Pass the query in the `query` parameter, or POST it as JSON.",
+            "Pass the query in the `query` parameter (or its hash in `extensions.persistedQuery`), or POST it as JSON.",
         );
-    };
+    }
     let Some(format) = Format::negotiate(req.headers()) else {
         return not_acceptable();
     };
@@ -165,6 +189,9 @@ pub async fn get(
         );
     }
     let mut request = Request::new(query);
+    if let Some(extensions) = extensions {
+        request.extensions = extensions;
+    }
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -181,18 +208,6 @@ pub async fn get(
                 );
             }
         }
-    }
-    if let Some(extensions) = params.extensions
-        && !matches!(
-            serde_json::from_str::<serde_json::Value>(&extensions),
-            Ok(serde_json::Value::Object(_) | serde_json::Value::Null)
-        )
-    {
-        return http_error(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "`extensions` is not a JSON object.",
-        );
     }
     let viewer = match viewer(&req, &state).await {
         Ok(viewer) => viewer,
@@ -268,7 +283,9 @@ fn refuse_non_query_over_get(request: &mut Request) -> Option<HttpResponse> {
     Some(response)
 }
 
-/// Measures, limits, runs under the deadline, and writes the answer.
+/// Finds persisted documents, answers from the response cache when it can,
+/// else measures, limits, runs under the deadline, caches a public answer,
+/// and writes it.
 async fn run(
     req: &HttpRequest,
     schema: &AppSchema,
@@ -295,6 +312,26 @@ async fn run(
         return refuse(format, ApiError::Throttled { retry_after_secs }, cost(0, 0));
     }
     let mut requests = requests;
+    let (registrations, hashes) = match state.persisted.resolve(&mut requests).await {
+        Ok(found) => found,
+        Err(err) => return refuse(format, err, cost(0, 1)),
+    };
+    // A reader's single operation may have a public answer cached.
+    let now = crate::service::now();
+    let cache_key = (!is_batch && matches!(viewer, Viewer::Anonymous))
+        .then(|| cache::key(state.profile, format, &hashes[0], &requests[0]));
+    if let Some(cache_key) = &cache_key
+        && let Some(entry) = state.cache.get(cache_key, now)
+    {
+        let reported = cost(entry.requested, entry.actual);
+        return match method {
+            Method::Get => {
+                cache::serve_get(&entry, req.headers(), format, state.http_caching, &state.cache, true, now)
+            }
+            _ => cache::serve_post(&entry, format, reported, true),
+        };
+    }
+    let ticket = state.cache.ticket();
     if let Err(err) = measure(&state.shape_limits, &mut requests) {
         return refuse(format, err, cost(0, 1));
     }
@@ -303,8 +340,10 @@ async fn run(
     {
         return refused;
     }
+    let is_query = cache_key.is_some() && is_query(&mut requests[0]);
     let public_reader = state.profile == Profile::Public && matches!(viewer, Viewer::Anonymous);
     let mut flags = Vec::with_capacity(requests.len());
+    let tags = std::sync::Arc::new(CacheTags::default());
     let requests: Vec<Request> = requests
         .into_iter()
         .map(|mut r| {
@@ -313,7 +352,9 @@ async fn run(
             }
             let executed = Executed::default();
             flags.push(executed.clone());
-            with_request_data(r, state, &client, viewer).data(executed)
+            with_request_data(r, state, &client, viewer)
+                .data(executed)
+                .data(tags.clone())
         })
         .collect();
     let batch = match (is_batch, <[Request; 1]>::try_from(requests)) {
@@ -333,6 +374,25 @@ async fn run(
                 return refuse_after_start(format, ApiError::Timeout { seconds }, cost(0, 0));
             }
         };
+    // Documents are registered once they have passed validation.
+    if flags.iter().all(Executed::get) {
+        state.persisted.register(registrations).await;
+    }
+    if let Some(cache_key) = cache_key
+        && is_query
+        && let Some(entry) = public_answer(state, &responses, &tags, now)
+    {
+        let (entry, _) = state.cache.insert(cache_key, ticket, entry);
+        return match method {
+            Method::Get => cache::serve_get(&entry, req.headers(), format, state.http_caching, &state.cache, false, now),
+            _ => cache::serve_post(
+                &entry,
+                format,
+                responses[0].extensions.get("cost").cloned().unwrap_or_default(),
+                false,
+            ),
+        };
+    }
     write(
         format,
         &responses,
@@ -340,6 +400,39 @@ async fn run(
         is_batch,
         state.max_response_bytes,
     )
+}
+
+/// Whether the request's operation is a query (it parsed: `measure` ran).
+fn is_query(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    request
+        .parsed_query()
+        .ok()
+        .and_then(|doc| shape::operation_type(doc, name.as_deref()))
+        == Some(OperationType::Query)
+}
+
+/// The answer of a reader's query, as the caches keep it, if it is public:
+/// it ran without an error, within the size cap, and nothing in it depends
+/// on who asked.
+fn public_answer(
+    state: &AppState,
+    responses: &[async_graphql::Response],
+    tags: &CacheTags,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<crate::service::cache::Entry> {
+    let [response] = responses else {
+        return None;
+    };
+    let (tags, private) = tags.take();
+    if private || !response.errors.is_empty() {
+        return None;
+    }
+    let fresh = cache::fresh(response, tags)?;
+    if fresh.body.len() > state.max_response_bytes {
+        return None;
+    }
+    Some(state.cache.entry(fresh, now))
 }
 
 /// Checks each document's text, parses it (once: the schema reuses the

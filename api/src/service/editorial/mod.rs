@@ -28,6 +28,21 @@ use crate::error::ApiError;
 pub struct Actor {
     pub token_id: i32,
     pub name: String,
+    /// Purges the caches of what each change touches, after it commits.
+    pub purge: Option<crate::service::cache::Purger>,
+}
+
+impl Actor {
+    /// Purges what the change of `kind` `subject_id` by `action` touched.
+    async fn purge(&self, action: Action, kind: SubjectKind, subject_id: i32, others: &[i32]) {
+        if let Some(purger) = &self.purge {
+            purger
+                .changed(&crate::service::cache::Tag::of_change(
+                    action, kind, subject_id, others,
+                ))
+                .await;
+        }
+    }
 }
 
 /// A change to a nullable field: leave it, clear it, or set it.
@@ -412,7 +427,8 @@ async fn drop_aliases(txn: &impl ConnectionTrait, kind: SubjectKind, id: i32) ->
     Ok(())
 }
 
-/// Records the change in the audit trail and commits it.
+/// Records the change in the audit trail, commits it, and purges the
+/// caches of what it touched.
 async fn commit(
     txn: crate::service::WriteTxn,
     actor: &Actor,
@@ -423,6 +439,7 @@ async fn commit(
 ) -> Result<(), ApiError> {
     record(&*txn, actor, action, kind, subject_id, fields).await?;
     txn.commit().await?;
+    actor.purge(action, kind, subject_id, &[]).await;
     Ok(())
 }
 

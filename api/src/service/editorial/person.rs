@@ -234,5 +234,13 @@ pub async fn merge(
     )
     .await?;
     txn.commit().await?;
+    actor
+        .purge(
+            Action::MergePeople,
+            SubjectKind::Person,
+            survivor_id,
+            &[duplicate_id],
+        )
+        .await;
     Ok(survivor)
 }

@@ -1,0 +1,197 @@
+//! Purging: a change forgets what it touched in every replica's response
+//! cache and at the CDN.
+//!
+//! The replica that made the change purges its own cache at once, tells the
+//! others, and queues the webhook. On PostgreSQL the others hear through a
+//! `NOTIFY` on [`CHANNEL`] (comments need none: each replica purges when it
+//! hears the comment's own event). Should the `LISTEN` connection drop,
+//! notices may be missed, so the cache is off until it is back.
+
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Func, Query};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+
+use super::webhook::Webhook;
+use super::{ResponseCache, Tag};
+use crate::service::events::CommentEvent;
+use crate::service::listen::Listener;
+use entity::enums::CommentStatus;
+
+/// The PostgreSQL channel purges travel on; a payload is a JSON array of
+/// tag names, or `["*"]` for everything.
+const CHANNEL: &str = "marquee_cache_purge";
+/// Longest payload sent as tags; past it, everything is purged.
+const MAX_PAYLOAD: usize = 7_000;
+
+impl std::fmt::Debug for Purger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Purger").finish_non_exhaustive()
+    }
+}
+
+/// Purges this replica's cache, the other replicas' and the CDN's.
+#[derive(Clone)]
+pub struct Purger {
+    cache: Arc<ResponseCache>,
+    /// PostgreSQL: the pool that sends `NOTIFY`. SQLite: none.
+    notify: Option<DatabaseConnection>,
+    webhook: Option<Webhook>,
+}
+
+impl Purger {
+    /// Sets up purging; on PostgreSQL, names the channel for `listener`,
+    /// and has the cache switched off while the listener is down.
+    pub fn start(
+        db: &DatabaseConnection,
+        cache: Arc<ResponseCache>,
+        webhook: Option<Webhook>,
+        listener: &mut Listener,
+    ) -> Self {
+        let mut notify = None;
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            let heard = cache.clone();
+            listener.on(CHANNEL, move |payload| match parse(payload) {
+                Some(tags) => heard.purge(&tags),
+                None => heard.purge_all(),
+            });
+            let down = cache.clone();
+            listener.on_gap(move |listening| down.suspend(!listening));
+            notify = Some(db.clone());
+        }
+        Self {
+            cache,
+            notify,
+            webhook,
+        }
+    }
+
+    /// The cache this purger keeps.
+    pub fn cache(&self) -> &Arc<ResponseCache> {
+        &self.cache
+    }
+
+    /// A change touched `tags`: purges here at once, tells the other
+    /// replicas (returning once the `NOTIFY` is sent), and queues the
+    /// webhook. Call it after the change commits. A failure to tell the
+    /// others is logged; their entries still expire.
+    pub async fn changed(&self, tags: &[Tag]) {
+        if tags.is_empty() {
+            return;
+        }
+        self.cache.purge(tags);
+        if let Some(db) = &self.notify
+            && let Err(err) = notify(db, tags).await
+        {
+            tracing::warn!(error = %err, "could not tell the other replicas to purge their caches");
+        }
+        self.tell_cdn(tags);
+    }
+
+    /// Something went public with no commit (a scheduled review's time
+    /// came): every replica's clock sees it for itself, so only this
+    /// replica's cache is purged, and the CDN.
+    pub fn went_public(&self, tags: &[Tag]) {
+        self.cache.purge(tags);
+        self.tell_cdn(tags);
+    }
+
+    /// A comment changed, here or on another replica (its event carries
+    /// the news to every replica): purges this replica's cache if the
+    /// public could see the change.
+    pub fn heard_comment(&self, event: &CommentEvent) {
+        if let Some(tags) = comment_tags(event) {
+            self.cache.purge(&tags);
+        }
+    }
+
+    /// A comment changed on this replica: purges here at once (not waiting
+    /// for the event to come round) and at the CDN.
+    pub fn comment_changed(&self, event: &CommentEvent) {
+        if let Some(tags) = comment_tags(event) {
+            self.cache.purge(&tags);
+            self.tell_cdn(&tags);
+        }
+    }
+
+    fn tell_cdn(&self, tags: &[Tag]) {
+        if let Some(webhook) = &self.webhook {
+            webhook.purge(tags);
+        }
+    }
+}
+
+/// What a comment's change touches, if the public could see it (it is
+/// approved now, or was until now): its review's comments, and the lists
+/// of comments across reviews.
+fn comment_tags(event: &CommentEvent) -> Option<[Tag; 2]> {
+    let was_public = matches!(
+        event.change,
+        crate::service::events::Change::Moderated {
+            from: CommentStatus::Approved
+        }
+    );
+    (event.status == CommentStatus::Approved || was_public)
+        .then_some([Tag::CommentsOf(event.review_id), Tag::Comments])
+}
+
+async fn notify(db: &DatabaseConnection, tags: &[Tag]) -> Result<(), sea_orm::DbErr> {
+    let names: Vec<String> = tags.iter().map(Tag::to_string).collect();
+    let mut payload = serde_json::to_string(&names).unwrap_or_else(|_| "[\"*\"]".into());
+    if payload.len() > MAX_PAYLOAD {
+        payload = "[\"*\"]".into();
+    }
+    let notify = Query::select()
+        .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
+        .to_owned();
+    db.execute_raw(DatabaseBackend::Postgres.build(&notify))
+        .await?;
+    Ok(())
+}
+
+/// The tags of a payload; None for everything (`["*"]`, or one that does
+/// not parse: better to purge too much than too little).
+fn parse(payload: &str) -> Option<Vec<Tag>> {
+    let names: Vec<String> = serde_json::from_str(payload).ok()?;
+    names.iter().map(|name| name.parse().ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::events::Change;
+
+    #[test]
+    fn a_payload_names_tags_or_everything() {
+        assert_eq!(
+            parse(r#"["review:1","reviews"]"#),
+            Some(vec![Tag::Review(1), Tag::Reviews])
+        );
+        assert_eq!(parse(r#"["*"]"#), None);
+        assert_eq!(parse("garbage"), None);
+    }
+
+    #[test]
+    fn only_a_change_the_public_sees_purges_comments() {
+        let event = |status, change| CommentEvent {
+            comment_id: 1,
+            review_id: 4,
+            status,
+            change,
+        };
+        assert_eq!(
+            comment_tags(&event(CommentStatus::Approved, Change::Created)),
+            Some([Tag::CommentsOf(4), Tag::Comments])
+        );
+        assert_eq!(comment_tags(&event(CommentStatus::Pending, Change::Created)), None);
+        assert_eq!(
+            comment_tags(&event(
+                CommentStatus::Spam,
+                Change::Moderated {
+                    from: CommentStatus::Approved
+                }
+            )),
+            Some([Tag::CommentsOf(4), Tag::Comments])
+        );
+    }
+}
