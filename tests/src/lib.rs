@@ -317,6 +317,10 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
     // Tests send requests as fast as they can from one address; the tests
     // of the cost budget set their own.
     settings.cost_budget = 100_000_000;
+    // Tests arrange data straight in the database, which no purge follows,
+    // and count the statements a request runs; the caching tests turn the
+    // response cache back on.
+    settings.response_cache_mb = 0;
     adjust(&mut settings);
     let app = Application::build(settings)
         .await

@@ -2,6 +2,7 @@
 //! PostgreSQL with `TEST_DATABASE_URL` and `-- --include-ignored`.
 
 mod budget;
+mod caching;
 mod comments;
 mod editorial;
 mod export;
@@ -15,6 +16,7 @@ mod moderation;
 mod moderators;
 mod names;
 mod outage;
+mod persisted;
 mod owner;
 mod pagination;
 mod privacy;

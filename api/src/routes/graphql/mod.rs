@@ -380,6 +380,7 @@ async fn run(
     }
     if let Some(cache_key) = cache_key
         && is_query
+        && (method == Method::Get || state.cache.enabled())
         && let Some(entry) = public_answer(state, &responses, &tags, now)
     {
         let (entry, _) = state.cache.insert(cache_key, ticket, entry);

@@ -8,7 +8,7 @@
 use async_graphql::{Request, Value};
 
 use crate::error::{ApiError, PersistedQueryError};
-use crate::service::persisted::{PersistedDocuments, sha256_hex};
+use crate::service::persisted::{MAX_ID_LEN, PersistedDocuments, sha256_hex};
 
 /// How persisted documents are taken.
 #[derive(Clone)]
@@ -26,7 +26,8 @@ pub(super) struct Registration {
     text: String,
 }
 
-/// The hash in `extensions.persistedQuery`, if there is one.
+/// The id in `extensions.persistedQuery` (`sha256Hash`), if there is one:
+/// the document's SHA-256 in hex, or the id a trusted manifest gave it.
 fn requested_hash(request: &Request) -> Result<Option<String>, PersistedQueryError> {
     let Some(value) = request.extensions.0.get("persistedQuery") else {
         return Ok(None);
@@ -38,14 +39,25 @@ fn requested_hash(request: &Request) -> Result<Option<String>, PersistedQueryErr
         Value::Number(n) => n.as_u64(),
         _ => None,
     });
-    let hash = match fields.get("sha256Hash") {
-        Some(Value::String(hash)) => hash.to_ascii_lowercase(),
+    // A SHA-256 in hex, or a trusted manifest's own id.
+    let id = match fields.get("sha256Hash") {
+        Some(Value::String(id)) => id,
         _ => return Err(PersistedQueryError::Malformed),
     };
-    if version != Some(1) || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let fits = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if version != Some(1) || !fits {
         return Err(PersistedQueryError::Malformed);
     }
-    Ok(Some(hash))
+    let is_sha256 = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    Ok(Some(if is_sha256 {
+        id.to_ascii_lowercase()
+    } else {
+        id.clone()
+    }))
 }
 
 impl Policy {

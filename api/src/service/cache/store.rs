@@ -342,6 +342,19 @@ impl ResponseCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Learns of a publication scheduled at `at` (from the mutation that
+    /// schedules it), if it comes before the next one known.
+    pub fn note_publication(&self, at: DateTime<Utc>, now: DateTime<Utc>) {
+        if at <= now {
+            return;
+        }
+        let mut next = self
+            .next_publication
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *next = Some(next.map_or(at, |known| known.min(at)));
+    }
+
     /// Learns the next scheduled publication (from the publication clock).
     pub fn set_next_publication(&self, at: Option<DateTime<Utc>>) {
         *self

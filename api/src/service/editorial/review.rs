@@ -334,6 +334,11 @@ pub async fn publish(
         use chrono::SubsecRound;
         t.trunc_subsecs(6)
     });
+    // Before the commit: no answer cached from then on outlives the
+    // instant, on this replica (the others learn it from their clocks).
+    if let Some(purger) = &actor.purge {
+        purger.cache().note_publication(at, now());
+    }
     set_status(
         db,
         actor,
