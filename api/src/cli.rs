@@ -131,7 +131,11 @@ async fn documents(conn: &DatabaseConnection, command: DocumentsCommand) -> anyh
                     .with_context(|| format!("{} is not a document file", file.display()))?;
                 for doc in &found {
                     async_graphql::parser::parse_query(&doc.body).map_err(|err| {
-                        anyhow::anyhow!("{}: document {} does not parse: {err}", file.display(), doc.id)
+                        anyhow::anyhow!(
+                            "{}: document {} does not parse: {err}",
+                            file.display(),
+                            doc.id
+                        )
                     })?;
                 }
                 docs.extend(found);

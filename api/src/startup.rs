@@ -19,11 +19,11 @@ use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
 use crate::service::cache::webhook::{Webhook, WebhookConfig};
 use crate::service::cache::{CacheConfig, Purger, ResponseCache};
-use crate::service::persisted::PersistedDocuments;
 use crate::service::events::CommentEvents;
 use crate::service::import;
 use crate::service::listen::Listener;
 use crate::service::moderation::Policy;
+use crate::service::persisted::PersistedDocuments;
 use crate::service::publication::{self, Publications};
 use crate::service::secret::Secret;
 

@@ -199,6 +199,63 @@ fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     assert!(!again.status.success(), "revoking twice is an error");
 }
 
+#[test]
+fn trusted_documents_are_added_from_files_and_manifests_listed_and_removed() {
+    let db = TempDb::new();
+    let query = "query Headline { review(slug: \"her\") { headline } }";
+    let graphql = temp_path("graphql");
+    std::fs::write(&graphql, query).unwrap();
+    let manifest = temp_path("json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"apollo-persisted-query-manifest","version":1,
+            "operations":[{"id":"film-v1","name":"Film","type":"query","body":"query Film { film(slug: \"her\") { title } }"}]}"#,
+    )
+    .unwrap();
+    let broken = temp_path("graphql");
+    std::fs::write(&broken, "query { review(").unwrap();
+
+    // A file that does not parse stores nothing, not even the good ones.
+    let refused = marquee(
+        &db.0,
+        &[
+            "documents",
+            "add",
+            graphql.to_str().unwrap(),
+            broken.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success(), "a broken document is refused");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not parse"));
+    assert_eq!(stdout(&marquee(&db.0, &["documents", "list"])), "");
+
+    stdout(&marquee(
+        &db.0,
+        &[
+            "documents",
+            "add",
+            graphql.to_str().unwrap(),
+            manifest.to_str().unwrap(),
+        ],
+    ));
+    let listed = stdout(&marquee(&db.0, &["documents", "list"]));
+    let hash = marquee::service::persisted::sha256_hex(query);
+    assert!(listed.contains(&format!("{hash}\t")), "{listed}");
+    assert!(listed.contains("film-v1\tFilm"), "{listed}");
+
+    stdout(&marquee(&db.0, &["documents", "remove", "film-v1"]));
+    let listed = stdout(&marquee(&db.0, &["documents", "list"]));
+    assert!(!listed.contains("film-v1"), "{listed}");
+    assert!(
+        !marquee(&db.0, &["documents", "remove", "film-v1"])
+            .status
+            .success()
+    );
+    for file in [graphql, manifest, broken] {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_then_import_moves_every_row_into_an_empty_database() {
     // Arrange

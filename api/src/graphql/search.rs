@@ -228,9 +228,21 @@ impl SearchQueryRoot {
         let nodes = load_nodes(ctx, &hits, drafts).await?;
         // Any change to what is indexed may change the hits and snippets.
         tags::tag(ctx, [Tag::Search]);
-        tags::each(ctx, &nodes.reviews.values().cloned().collect::<Vec<_>>(), None);
-        tags::each(ctx, &nodes.films.values().cloned().collect::<Vec<_>>(), None);
-        tags::each(ctx, &nodes.people.values().cloned().collect::<Vec<_>>(), None);
+        tags::each(
+            ctx,
+            &nodes.reviews.values().cloned().collect::<Vec<_>>(),
+            None,
+        );
+        tags::each(
+            ctx,
+            &nodes.films.values().cloned().collect::<Vec<_>>(),
+            None,
+        );
+        tags::each(
+            ctx,
+            &nodes.people.values().cloned().collect::<Vec<_>>(),
+            None,
+        );
         let edges = hits
             .into_iter()
             .enumerate()

@@ -4,8 +4,8 @@
 //! response private. The HTTP layer reads them once the request has run
 //! (see `routes::graphql::cache`).
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_graphql::Context;
 
@@ -113,7 +113,11 @@ pub fn each<T: Tagged>(ctx: &Context<'_>, objects: &[T], list: Option<Tag>) {
 }
 
 /// Tags the response with the nodes of a page of `list`.
-pub fn nodes<T: Tagged, I>(ctx: &Context<'_>, page: &super::pagination::Connection<T, I>, list: Tag) {
+pub fn nodes<T: Tagged, I>(
+    ctx: &Context<'_>,
+    page: &super::pagination::Connection<T, I>,
+    list: Tag,
+) {
     each_of(ctx, page.page_nodes(), Some(list))
 }
 

@@ -24,13 +24,10 @@ use crate::service::secret::Secret;
 /// failure the same way.
 pub fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header((
-            actix_web::http::header::CACHE_CONTROL,
-            "private, no-store",
-        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
         .json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    }))
+            "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+        }))
 }
 
 /// The token in an `Authorization` value (a header, or the WebSocket init

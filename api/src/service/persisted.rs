@@ -165,38 +165,37 @@ pub fn parse_file(name: &str, text: &str) -> Result<Vec<Trusted>, ManifestError>
     let serde_json::Value::Object(map) = value else {
         return Err(ManifestError::Shape);
     };
-    let docs: Vec<Trusted> = if map.get("format").and_then(|f| f.as_str())
-        == Some("apollo-persisted-query-manifest")
-    {
-        let Some(serde_json::Value::Array(operations)) = map.get("operations") else {
-            return Err(ManifestError::Shape);
-        };
-        operations
-            .iter()
-            .map(|op| {
-                let field = |k: &str| op.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-                match (field("id"), field("body")) {
-                    (Some(id), Some(body)) => Ok(Trusted {
+    let docs: Vec<Trusted> =
+        if map.get("format").and_then(|f| f.as_str()) == Some("apollo-persisted-query-manifest") {
+            let Some(serde_json::Value::Array(operations)) = map.get("operations") else {
+                return Err(ManifestError::Shape);
+            };
+            operations
+                .iter()
+                .map(|op| {
+                    let field = |k: &str| op.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                    match (field("id"), field("body")) {
+                        (Some(id), Some(body)) => Ok(Trusted {
+                            id,
+                            body,
+                            name: field("name"),
+                        }),
+                        _ => Err(ManifestError::Shape),
+                    }
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            map.into_iter()
+                .map(|(id, body)| match body {
+                    serde_json::Value::String(body) => Ok(Trusted {
                         id,
                         body,
-                        name: field("name"),
+                        name: None,
                     }),
                     _ => Err(ManifestError::Shape),
-                }
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        map.into_iter()
-            .map(|(id, body)| match body {
-                serde_json::Value::String(body) => Ok(Trusted {
-                    id,
-                    body,
-                    name: None,
-                }),
-                _ => Err(ManifestError::Shape),
-            })
-            .collect::<Result<_, _>>()?
-    };
+                })
+                .collect::<Result<_, _>>()?
+        };
     for doc in &docs {
         if doc.id.is_empty() || doc.id.len() > MAX_ID_LEN {
             return Err(ManifestError::Id(doc.id.clone()));
@@ -238,7 +237,9 @@ pub async fn trust(db: &DatabaseConnection, docs: Vec<Trusted>) -> Result<usize,
 }
 
 /// Every trusted document, by id.
-pub async fn list_trusted(db: &DatabaseConnection) -> Result<Vec<persisted_document::Model>, DbErr> {
+pub async fn list_trusted(
+    db: &DatabaseConnection,
+) -> Result<Vec<persisted_document::Model>, DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     persisted_document::Entity::find()
         .filter(persisted_document::Column::Trusted.eq(true))
@@ -272,7 +273,10 @@ mod tests {
     fn a_graphql_file_is_one_document_under_its_hash() {
         let docs = parse_file("q.graphql", "{ __typename }").unwrap();
         assert_eq!(docs[0].id, sha256_hex("{ __typename }"));
-        assert_eq!(parse_file("q.graphql", "  "), Err(ManifestError::Empty("q.graphql".into())));
+        assert_eq!(
+            parse_file("q.graphql", "  "),
+            Err(ManifestError::Empty("q.graphql".into()))
+        );
     }
 
     #[test]
@@ -280,11 +284,24 @@ mod tests {
         let apollo = r#"{"format":"apollo-persisted-query-manifest","version":1,
             "operations":[{"id":"abc","name":"Her","type":"query","body":"query Her { __typename }"}]}"#;
         let docs = parse_file("m.json", apollo).unwrap();
-        assert_eq!(docs, vec![Trusted { id: "abc".into(), body: "query Her { __typename }".into(), name: Some("Her".into()) }]);
+        assert_eq!(
+            docs,
+            vec![Trusted {
+                id: "abc".into(),
+                body: "query Her { __typename }".into(),
+                name: Some("Her".into())
+            }]
+        );
         let relay = r#"{"d1": "query A { __typename }", "d2": "query B { __typename }"}"#;
         assert_eq!(parse_file("m.json", relay).unwrap().len(), 2);
         assert_eq!(parse_file("m.json", "[1]"), Err(ManifestError::Shape));
-        assert!(matches!(parse_file("m.json", "{"), Err(ManifestError::Json(_))));
-        assert_eq!(parse_file("m.json", r#"{"": "query A { a }"}"#), Err(ManifestError::Id(String::new())));
+        assert!(matches!(
+            parse_file("m.json", "{"),
+            Err(ManifestError::Json(_))
+        ));
+        assert_eq!(
+            parse_file("m.json", r#"{"": "query A { a }"}"#),
+            Err(ManifestError::Id(String::new()))
+        );
     }
 }

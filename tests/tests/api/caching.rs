@@ -22,14 +22,16 @@ backend_tests!(
     a_switched_off_cache_still_gives_etags,
 );
 
-const HER_PAGE: &str =
-    r#"{ review(slug: "her") { headline film { title directors { name } cast { character person { name } } } } }"#;
+const HER_PAGE: &str = r#"{ review(slug: "her") { headline film { title directors { name } cast { character person { name } } } } }"#;
 const HER_COMMENTS: &str =
     r#"{ review(slug: "her") { commentCount comments(first: 50) { edges { node { body } } } } }"#;
 const LATEST: &str = "{ reviews(first: 5) { edges { node { headline } } } }";
 
 /// A server whose response cache is on (the harness turns it off).
-async fn cached_app(backend: Backend, adjust: impl FnOnce(&mut marquee::config::Settings)) -> TestApp {
+async fn cached_app(
+    backend: Backend,
+    adjust: impl FnOnce(&mut marquee::config::Settings),
+) -> TestApp {
     spawn_app_with(backend, |s| {
         s.response_cache_mb = 16;
         adjust(s);
@@ -39,7 +41,10 @@ async fn cached_app(backend: Backend, adjust: impl FnOnce(&mut marquee::config::
 
 /// A GET of `query`: status, headers and body.
 async fn get(app: &TestApp, query: &str, headers: &[(&str, &str)]) -> (u16, HeaderMap, String) {
-    let mut request = app.client.get(app.url("/graphql")).query(&[("query", query)]);
+    let mut request = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", query)]);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -50,10 +55,7 @@ async fn get(app: &TestApp, query: &str, headers: &[(&str, &str)]) -> (u16, Head
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or("")
+    headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
 }
 
 /// Who served it: `hit` or `miss`.
@@ -76,13 +78,19 @@ async fn a_public_get_is_cacheable_with_an_etag_and_304(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["data"]["review"]["headline"], "Her");
-    assert!(body.get("extensions").is_none(), "no per-client cost: {body}");
+    assert!(
+        body.get("extensions").is_none(),
+        "no per-client cost: {body}"
+    );
     assert_eq!(
         header(&first, "cache-control"),
         "public, max-age=30, stale-while-revalidate=90"
     );
     let etag = header(&first, "etag").to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10, "{etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+        "{etag}"
+    );
     let vary = header(&first, "vary").to_ascii_lowercase();
     for name in ["accept", "accept-encoding", "authorization"] {
         assert!(vary.contains(name), "Vary: {vary}");
@@ -166,7 +174,10 @@ async fn answers_that_depend_on_who_asks_are_private(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(header(response.headers(), "cache-control"), "private, no-store");
+    assert_eq!(
+        header(response.headers(), "cache-control"),
+        "private, no-store"
+    );
 
     // And the staff member never got the public answer from the cache.
     let (_, first, _) = get(&app, HER_PAGE, &[]).await;
@@ -224,7 +235,11 @@ async fn purge_listener() -> (String, mpsc::UnboundedReceiver<Value>) {
 }
 
 /// The tags of the purges received within `seconds`, until one holds `tag`.
-async fn purged_until(rx: &mut mpsc::UnboundedReceiver<Value>, tag: &str, seconds: u64) -> Vec<String> {
+async fn purged_until(
+    rx: &mut mpsc::UnboundedReceiver<Value>,
+    tag: &str,
+    seconds: u64,
+) -> Vec<String> {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     while let Ok(Some(body)) = tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -248,9 +263,14 @@ async fn an_approved_comment_purges_the_reviews_tags_through_the_webhook(backend
     let (purge_url, mut purges) = purge_listener().await;
     let app = cached_app(backend, |s| s.purge_url = Some(purge_url)).await;
     let moderator = app.staff_token(Role::Moderator, "Molly").await;
-    let comment = app.post_comment("reader@example.com", "A pending thought.").await;
+    let comment = app
+        .post_comment("reader@example.com", "A pending thought.")
+        .await;
     let (_, before, body) = get(&app, HER_COMMENTS, &[]).await;
-    assert!(!body.contains("A pending thought."), "held for moderation: {body}");
+    assert!(
+        !body.contains("A pending thought."),
+        "held for moderation: {body}"
+    );
     assert!(header(&before, "surrogate-key").contains("comments:review:1"));
     let (_, cached, _) = get(&app, HER_COMMENTS, &[]).await;
     assert_eq!(served(&cached), "hit");
@@ -284,7 +304,11 @@ async fn an_editorial_change_invalidates_cached_answers_at_once(backend: Backend
             json!({ "id": app.her_review_id().await }),
         )
         .await;
-    assert_eq!(changed["data"]["updateReview"]["errors"], json!([]), "{changed}");
+    assert_eq!(
+        changed["data"]["updateReview"]["errors"],
+        json!([]),
+        "{changed}"
+    );
 
     // Assert: both the page and the list answer afresh.
     let (_, headers, body) = get(&app, HER_PAGE, &[]).await;
@@ -304,10 +328,7 @@ async fn a_scheduled_review_caps_max_age_and_ends_cached_answers(backend: Backen
     })
     .await;
     let editor = app.staff_token(Role::Editor, "Edna").await;
-    let film = app
-        .data(r#"{ film(slug: "her") { id } }"#, json!({}))
-        .await["film"]["id"]
-        .clone();
+    let film = app.data(r#"{ film(slug: "her") { id } }"#, json!({})).await["film"]["id"].clone();
     let created = app
         .gql_as(
             &editor,
@@ -324,7 +345,11 @@ async fn a_scheduled_review_caps_max_age_and_ends_cached_answers(backend: Backen
             json!({ "id": id, "at": at.to_rfc3339_opts(SecondsFormat::Millis, true) }),
         )
         .await;
-    assert_eq!(published["data"]["publishReview"]["errors"], json!([]), "{published}");
+    assert_eq!(
+        published["data"]["publishReview"]["errors"],
+        json!([]),
+        "{published}"
+    );
 
     // Act: the list, cached before the instant.
     let (_, headers, list) = get(&app, LATEST, &[]).await;
@@ -341,7 +366,10 @@ async fn a_scheduled_review_caps_max_age_and_ends_cached_answers(backend: Backen
         .parse()
         .unwrap();
     assert!(max_age <= 4, "{cache_control}");
-    assert!(!cache_control.contains("stale-while-revalidate=6"), "{cache_control}");
+    assert!(
+        !cache_control.contains("stale-while-revalidate=6"),
+        "{cache_control}"
+    );
     // ...and the response cache does not serve it past the instant.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -351,7 +379,11 @@ async fn a_scheduled_review_caps_max_age_and_ends_cached_answers(backend: Backen
             assert_eq!(served(&headers), "miss");
             break;
         }
-        assert!(Instant::now() < deadline, "still not shown at {}", Utc::now());
+        assert!(
+            Instant::now() < deadline,
+            "still not shown at {}",
+            Utc::now()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -362,7 +394,8 @@ async fn a_switched_off_cache_still_gives_etags(backend: Backend) {
 
     // Act
     let (_, first, _) = get(&app, HER_PAGE, &[]).await;
-    let (status, second, _) = get(&app, HER_PAGE, &[("if-none-match", header(&first, "etag"))]).await;
+    let (status, second, _) =
+        get(&app, HER_PAGE, &[("if-none-match", header(&first, "etag"))]).await;
 
     // Assert
     assert_eq!(served(&first), "miss");
@@ -398,11 +431,18 @@ async fn cached_answers_are_invalidated_on_every_replica_within_100_ms() {
         )
         .await;
     let committed = Instant::now();
-    assert_eq!(changed["data"]["updateReview"]["errors"], json!([]), "{changed}");
+    assert_eq!(
+        changed["data"]["updateReview"]["errors"],
+        json!([]),
+        "{changed}"
+    );
 
     // Assert: B answers afresh within 100 ms.
     let seen = wait_for(&b, HER_PAGE, "Her, revised", committed).await;
-    assert!(seen <= Duration::from_millis(100), "B served the old answer for {seen:?}");
+    assert!(
+        seen <= Duration::from_millis(100),
+        "B served the old answer for {seen:?}"
+    );
 
     // Act: a comment approved on A (the edit purged the comments too, as
     // unpublishing would hide them: cache them again first).
@@ -415,7 +455,10 @@ async fn cached_answers_are_invalidated_on_every_replica_within_100_ms() {
 
     // Assert
     let seen = wait_for(&b, HER_COMMENTS, "Seen on B.", committed).await;
-    assert!(seen <= Duration::from_millis(100), "B served the old comments for {seen:?}");
+    assert!(
+        seen <= Duration::from_millis(100),
+        "B served the old comments for {seen:?}"
+    );
     drop(test_db);
 }
 
@@ -426,7 +469,10 @@ async fn wait_for(app: &TestApp, query: &str, text: &str, since: Instant) -> Dur
         if body.contains(text) {
             return since.elapsed();
         }
-        assert!(since.elapsed() < Duration::from_secs(5), "never seen: {body}");
+        assert!(
+            since.elapsed() < Duration::from_secs(5),
+            "never seen: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }

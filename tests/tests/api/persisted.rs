@@ -71,7 +71,10 @@ async fn an_apq_round_trip_over_get_then_post(backend: Backend) {
 
     // The retry with the text registers it and runs.
     let (_, registered) = get(&app, &hash, Some(HEADLINE)).await;
-    assert_eq!(registered["data"]["review"]["headline"], "Her", "{registered}");
+    assert_eq!(
+        registered["data"]["review"]["headline"], "Her",
+        "{registered}"
+    );
 
     // From now on the hash alone is enough, over GET and over POST.
     let (_, by_hash) = get(&app, &hash, None).await;
@@ -183,12 +186,14 @@ async fn trusted_documents_mode_runs_only_registered_documents(backend: Backend)
         post(&app, &sha256_hex(other), Some(other)).await,
         post(&app, &sha256_hex(other), None).await,
     ] {
-        assert_eq!(error_codes(&refused), vec!["DOCUMENT_NOT_TRUSTED"], "{refused}");
+        assert_eq!(
+            error_codes(&refused),
+            vec!["DOCUMENT_NOT_TRUSTED"],
+            "{refused}"
+        );
         assert!(refused["data"].is_null(), "{refused}");
     }
-    let admin = app
-        .staff_token(entity::enums::Role::Admin, "Ada")
-        .await;
+    let admin = app.staff_token(entity::enums::Role::Admin, "Ada").await;
     let staff = app.gql_as(&admin, other, json!({})).await;
     assert_eq!(error_codes(&staff), vec!["DOCUMENT_NOT_TRUSTED"]);
 }

@@ -171,7 +171,12 @@ pub(super) fn serve_get(
 
 /// The answer to a POST from `entry`: its data with the client's cost, not
 /// to be kept by HTTP caches.
-pub(super) fn serve_post(entry: &Entry, format: Format, cost: async_graphql::Value, hit: bool) -> HttpResponse {
+pub(super) fn serve_post(
+    entry: &Entry,
+    format: Format,
+    cost: async_graphql::Value,
+    hit: bool,
+) -> HttpResponse {
     let cost = serde_json::to_vec(&cost).unwrap_or_else(|_| b"null".to_vec());
     let mut body = Vec::with_capacity(entry.data.len() + cost.len() + 40);
     body.extend_from_slice(b"{\"data\":");
@@ -222,7 +227,10 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         .map(str::trim)
         .any(|candidate| {
             candidate == "*" || {
-                let tag = candidate.strip_prefix("W/").unwrap_or(candidate).trim_matches('"');
+                let tag = candidate
+                    .strip_prefix("W/")
+                    .unwrap_or(candidate)
+                    .trim_matches('"');
                 tag == bare || tag.strip_suffix("-gzip") == Some(bare)
             }
         })
@@ -290,7 +298,10 @@ mod tests {
         let etag = "\"abc\"";
         assert!(matches(&headers(&[("if-none-match", "\"abc\"")]), etag));
         assert!(matches(&headers(&[("if-none-match", "W/\"abc\"")]), etag));
-        assert!(matches(&headers(&[("if-none-match", "\"x\", \"abc-gzip\"")]), etag));
+        assert!(matches(
+            &headers(&[("if-none-match", "\"x\", \"abc-gzip\"")]),
+            etag
+        ));
         assert!(matches(&headers(&[("if-none-match", "*")]), etag));
         assert!(!matches(&headers(&[("if-none-match", "\"abd\"")]), etag));
         assert!(!matches(&headers(&[]), etag));
@@ -301,7 +312,10 @@ mod tests {
     fn gzip_is_taken_unless_refused() {
         assert!(accepts_gzip(&headers(&[("accept-encoding", "gzip, br")])));
         assert!(accepts_gzip(&headers(&[("accept-encoding", "*")])));
-        assert!(!accepts_gzip(&headers(&[("accept-encoding", "gzip;q=0, br")])));
+        assert!(!accepts_gzip(&headers(&[(
+            "accept-encoding",
+            "gzip;q=0, br"
+        )])));
         assert!(!accepts_gzip(&headers(&[])));
     }
 }

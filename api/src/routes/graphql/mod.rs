@@ -143,7 +143,11 @@ pub async fn get(
             );
         }
     };
-    let extensions = match params.extensions.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+    let extensions = match params
+        .extensions
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
         None | Some(Ok(serde_json::Value::Null)) => None,
         Some(Ok(value @ serde_json::Value::Object(_))) => {
             serde_json::from_value::<async_graphql::Extensions>(value).ok()
@@ -325,9 +329,15 @@ async fn run(
     {
         let reported = cost(entry.requested, entry.actual);
         return match method {
-            Method::Get => {
-                cache::serve_get(&entry, req.headers(), format, state.http_caching, &state.cache, true, now)
-            }
+            Method::Get => cache::serve_get(
+                &entry,
+                req.headers(),
+                format,
+                state.http_caching,
+                &state.cache,
+                true,
+                now,
+            ),
             _ => cache::serve_post(&entry, format, reported, true),
         };
     }
@@ -385,11 +395,23 @@ async fn run(
     {
         let (entry, _) = state.cache.insert(cache_key, ticket, entry);
         return match method {
-            Method::Get => cache::serve_get(&entry, req.headers(), format, state.http_caching, &state.cache, false, now),
+            Method::Get => cache::serve_get(
+                &entry,
+                req.headers(),
+                format,
+                state.http_caching,
+                &state.cache,
+                false,
+                now,
+            ),
             _ => cache::serve_post(
                 &entry,
                 format,
-                responses[0].extensions.get("cost").cloned().unwrap_or_default(),
+                responses[0]
+                    .extensions
+                    .get("cost")
+                    .cloned()
+                    .unwrap_or_default(),
                 false,
             ),
         };

@@ -183,7 +183,10 @@ mod tests {
             comment_tags(&event(CommentStatus::Approved, Change::Created)),
             Some([Tag::CommentsOf(4), Tag::Comments])
         );
-        assert_eq!(comment_tags(&event(CommentStatus::Pending, Change::Created)), None);
+        assert_eq!(
+            comment_tags(&event(CommentStatus::Pending, Change::Created)),
+            None
+        );
         assert_eq!(
             comment_tags(&event(
                 CommentStatus::Spam,

@@ -194,7 +194,9 @@ impl ResponseCache {
     /// time, or the next scheduled publication if that is sooner.
     pub fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let ttl = chrono::TimeDelta::from_std(self.config.ttl).unwrap_or(chrono::TimeDelta::MAX);
-        let by_ttl = now.checked_add_signed(ttl).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let by_ttl = now
+            .checked_add_signed(ttl)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         match self.next_publication() {
             Some(at) if at > now => by_ttl.min(at),
             _ => by_ttl,
@@ -290,7 +292,10 @@ impl ResponseCache {
             let Some((old_key, old_serial)) = entries.queue.pop_front() else {
                 break;
             };
-            if entries.map.get(&old_key).is_some_and(|e| e.serial == old_serial)
+            if entries
+                .map
+                .get(&old_key)
+                .is_some_and(|e| e.serial == old_serial)
                 && let Some(old) = entries.map.remove(&old_key)
             {
                 entries.bytes -= old.weight();
@@ -384,7 +389,8 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -410,7 +416,13 @@ mod tests {
         }
     }
 
-    fn put(cache: &ResponseCache, key: u8, ticket: Ticket, fresh: Fresh, now: DateTime<Utc>) -> bool {
+    fn put(
+        cache: &ResponseCache,
+        key: u8,
+        ticket: Ticket,
+        fresh: Fresh,
+        now: DateTime<Utc>,
+    ) -> bool {
         let entry = cache.entry(fresh, now);
         cache.insert([key; 32], ticket, entry).1
     }
@@ -420,7 +432,13 @@ mod tests {
         let cache = cache(1 << 20);
         let now = Utc::now();
         let t = cache.ticket();
-        put(&cache, 1, t, fresh(vec![Tag::Review(1), Tag::Film(3)], 10), now);
+        put(
+            &cache,
+            1,
+            t,
+            fresh(vec![Tag::Review(1), Tag::Film(3)], 10),
+            now,
+        );
         let t = cache.ticket();
         put(&cache, 2, t, fresh(vec![Tag::Review(2)], 10), now);
         assert!(cache.get(&[1; 32], now).is_some());

@@ -97,7 +97,12 @@ async fn send_one(client: &reqwest::Client, config: &WebhookConfig, tags: &[Stri
         let ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(status) => {
-                tracing::info!(tags = tags.len(), status = status.as_u16(), ms, "purged tags through the webhook");
+                tracing::info!(
+                    tags = tags.len(),
+                    status = status.as_u16(),
+                    ms,
+                    "purged tags through the webhook"
+                );
                 return;
             }
             Err(error) if attempt < BACKOFF.len() => {
