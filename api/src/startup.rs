@@ -78,6 +78,7 @@ impl Application {
         tracing::info!(
             address = %listener.local_addr()?,
             database = db::backend_name(&db),
+            graphiql = settings.serves_graphiql(),
             "Marquee is serving GraphQL at /graphql"
         );
         let budgets = Budgets::start(
@@ -118,12 +119,14 @@ impl Application {
                 publications: publications.clone(),
             },
         );
+        let serves_graphiql = settings.serves_graphiql();
         let state = web::Data::new(AppState {
             db: db.clone(),
             max_body_bytes: settings.max_body_bytes,
             secret,
             trusted_proxies,
             profile: settings.profile,
+            serves_graphiql,
             max_batch: settings.batch_limit(),
             shape_limits: settings.shape_limits(),
             request_timeout,
@@ -155,6 +158,11 @@ impl Application {
                         .route(web::post().to(routes::graphql::post))
                         .route(web::get().to(routes::graphql::get)),
                 )
+                .configure(|cfg| {
+                    if serves_graphiql {
+                        routes::graphiql::configure(cfg);
+                    }
+                })
                 .service(routes::health::health)
                 .service(routes::metrics::metrics)
         })
