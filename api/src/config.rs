@@ -133,6 +133,17 @@ pub enum Switch {
     Off,
 }
 
+/// Whether GraphiQL is served (`--graphiql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphiqlSetting {
+    /// In the `dev` profile, not in the `public` one.
+    Auto,
+    /// Always, whatever the profile.
+    On,
+    /// Never.
+    Off,
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -320,11 +331,17 @@ pub struct Settings {
 
     /// The profile: `dev` (the default: GraphiQL, introspection and field
     /// suggestions for everyone) or `public` (for the open internet:
-    /// introspection for staff tokens only, no GraphiQL, no field
-    /// suggestions, GET queries only with a CSRF preflight header, smaller
-    /// batches).
+    /// introspection for staff tokens only, no GraphiQL unless
+    /// `--graphiql on`, no field suggestions, GET queries only with a CSRF
+    /// preflight header, smaller batches).
     #[arg(long, env = "MARQUEE_PROFILE", value_enum, default_value_t = Profile::Dev, global = true)]
     pub profile: Profile,
+
+    /// Serve GraphiQL to browsers at `GET /graphql` (with its files, built
+    /// into the binary, under `/graphiql/`): `auto` (the default) in the
+    /// `dev` profile only, `on` or `off`.
+    #[arg(long, env = "MARQUEE_GRAPHIQL", value_enum, default_value_t = GraphiqlSetting::Auto, global = true)]
+    pub graphiql: GraphiqlSetting,
 
     /// Largest GraphQL document, in bytes of its text.
     #[arg(long, env = "MARQUEE_MAX_DOCUMENT_BYTES", default_value_t = 32_768,
@@ -554,6 +571,15 @@ impl Settings {
         }
     }
 
+    /// Whether GraphiQL is served, under this profile.
+    pub fn serves_graphiql(&self) -> bool {
+        match self.graphiql {
+            GraphiqlSetting::Auto => self.profile == Profile::Dev,
+            GraphiqlSetting::On => true,
+            GraphiqlSetting::Off => false,
+        }
+    }
+
     /// Most operations in one batch, for this profile.
     pub fn batch_limit(&self) -> usize {
         let default = match self.profile {
@@ -601,6 +627,20 @@ mod tests {
             cli.settings.secret.expose_secret(),
             "correct-horse-battery-staple"
         );
+    }
+
+    #[test]
+    fn graphiql_is_served_in_the_dev_profile_unless_set_otherwise() {
+        let serves = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["marquee"].iter().chain(args)).unwrap();
+            cli.settings.serves_graphiql()
+        };
+        assert!(serves(&[]));
+        assert!(serves(&["--profile", "dev", "--graphiql", "auto"]));
+        assert!(!serves(&["--profile", "public"]));
+        assert!(serves(&["--profile", "public", "--graphiql", "on"]));
+        assert!(!serves(&["--graphiql", "off"]));
+        assert!(Cli::try_parse_from(["marquee", "--graphiql", "yes"]).is_err());
     }
 
     #[test]

@@ -82,6 +82,7 @@ impl Application {
         tracing::info!(
             address = %listener.local_addr()?,
             database = db::backend_name(&db),
+            graphiql = settings.serves_graphiql(),
             "Marquee is serving GraphQL at /graphql"
         );
         let budgets = Budgets::start(
@@ -139,12 +140,14 @@ impl Application {
                 purger,
             },
         );
+        let serves_graphiql = settings.serves_graphiql();
         let state = web::Data::new(AppState {
             db: db.clone(),
             max_body_bytes: settings.max_body_bytes,
             secret,
             trusted_proxies,
             profile: settings.profile,
+            serves_graphiql,
             max_batch: settings.batch_limit(),
             shape_limits: settings.shape_limits(),
             request_timeout,
@@ -186,6 +189,11 @@ impl Application {
                         .route(web::post().to(routes::graphql::post))
                         .route(web::get().to(routes::graphql::get)),
                 )
+                .configure(|cfg| {
+                    if serves_graphiql {
+                        routes::graphiql::configure(cfg);
+                    }
+                })
                 .service(routes::health::health)
                 .service(routes::metrics::metrics)
         })

@@ -1,6 +1,8 @@
 //! HTTP routes: `/graphql` (POST, and GET for queries, GraphiQL and the
-//! subscriptions WebSocket), `/health` and `/metrics`.
+//! subscriptions WebSocket), GraphiQL's files under `/graphiql/`,
+//! `/health` and `/metrics`.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// How open the server is.
     pub profile: Profile,
+    /// Whether `GET /graphql` gives browsers GraphiQL.
+    pub serves_graphiql: bool,
     /// Most operations in one batch.
     pub max_batch: usize,
     /// Limits on a document, checked before it is validated.

@@ -72,8 +72,22 @@ async fn a_browser_gets_graphiql(backend: Backend) {
             .unwrap()
             .starts_with("text/html")
     );
+    // Served whole by Marquee (see graphiql.rs), under a policy the browser
+    // enforces.
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'; script-src 'self';")
+    );
     let html = response.text().await.unwrap();
-    assert!(html.contains("graphiql"), "GraphiQL page");
+    assert!(html.contains("<title>Marquee GraphiQL</title>"), "{html}");
+    let bundle = marquee::routes::graphiql::assets::named("graphiql.min.js").path();
+    assert!(
+        html.contains(&format!("<script src=\"{bundle}\">")),
+        "{html}"
+    );
+    assert!(!html.contains("unpkg"), "{html}");
 }
 
 async fn health_answers_when_the_database_does(backend: Backend) {

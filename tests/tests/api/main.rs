@@ -7,6 +7,7 @@ mod comments;
 mod editorial;
 mod export;
 mod facts;
+mod graphiql;
 mod http;
 mod import;
 mod live;

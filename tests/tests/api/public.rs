@@ -156,6 +156,10 @@ async fn a_scan_of_the_public_profile_finds_nothing(backend: Backend) {
     ] {
         assert!(!html.contains(word), "GraphiQL is served: {html}");
     }
+    // Nor are its files.
+    let bundle = marquee::routes::graphiql::assets::named("graphiql.min.js").path();
+    let response = app.client.get(app.url(&bundle)).send().await.unwrap();
+    assert_eq!(response.status(), 404, "{bundle}");
 
     // Introspection.
     let body = post(

@@ -12,7 +12,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request};
 use futures_util::StreamExt;
@@ -120,7 +119,8 @@ pub async fn post(
 }
 
 /// `GET /graphql`: a WebSocket for subscriptions; GraphiQL for a browser
-/// (not in the public profile); otherwise a query from the URL's `query`,
+/// (unless `--graphiql` says not: by default, not in the public profile);
+/// otherwise a query from the URL's `query`,
 /// `variables` and `operationName`. Mutations are refused with 405, so a
 /// link or an image tag can never change data. In the public profile a GET
 /// query also needs a CSRF preflight header.
@@ -165,15 +165,8 @@ pub async fn get(
         .is_some_and(|e| e.0.contains_key("persistedQuery"));
     let query = params.query.unwrap_or_default();
     if query.is_empty() && !persisted {
-        if wants_html(req.headers()) && state.profile == Profile::Dev {
-            let page = GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("Marquee GraphiQL")
-                .finish();
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(page);
+        if wants_html(req.headers()) && state.serves_graphiql {
+            return super::graphiql::page();
         }
         return http_error(
             StatusCode::BAD_REQUEST,
