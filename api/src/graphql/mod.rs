@@ -14,6 +14,7 @@ pub mod ids;
 pub mod limits;
 pub mod live;
 pub mod loaders;
+mod meter;
 pub mod moderation;
 pub mod node;
 pub mod pagination;
@@ -94,6 +95,9 @@ pub struct Services {
     /// Reviews going public, announced by every replica's publication
     /// clock (mutations that publish call `live::announce_publication`).
     pub publications: crate::service::publication::Publications,
+    /// The server's metrics: each operation is counted by the request
+    /// hooks, and `addComment` counts the comments it stores.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The schema, with the database and services for resolvers that need them.

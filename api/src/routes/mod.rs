@@ -4,6 +4,7 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod refusals;
 pub mod ws;
 
 use std::time::Duration;
@@ -21,11 +22,14 @@ use crate::service::budget::Budgets;
 use crate::service::secret::Secret;
 
 /// An HTTP-level error in the GraphQL response shape, so clients parse every
-/// failure the same way.
+/// failure the same way. It is counted as a refused request (see
+/// [`refusals`]).
 pub fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
+    let mut response = HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    }))
+    }));
+    refusals::refused(&mut response, code);
+    response
 }
 
 /// The token in an `Authorization` value (a header, or the WebSocket init
@@ -67,6 +71,10 @@ pub struct AppState {
     pub ws_max_subscriptions: usize,
     /// Open WebSockets per client address, in this process.
     pub ws_sockets: SocketCounts,
+
+    /// The server's metrics (also the app's `web::Data<Metrics>`, for
+    /// `/metrics`, and the schema's, for its hooks).
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[cfg(test)]
