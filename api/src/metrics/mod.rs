@@ -388,59 +388,45 @@ impl Drop for SubscriptionGuard {
 
 /// The `# HELP` line of each metric.
 fn describe(recorder: &PrometheusRecorder) {
-    let help: [(&'static str, &'static str, bool); 9] = [
+    let counters = [
         (
             REQUESTS,
             "GraphQL operations, by operation name (bounded), type and outcome (ok, error, refused).",
-            true,
         ),
-        (
-            DURATION,
-            "Seconds from an operation's start to its response, by type (subscriptions excluded).",
-            false,
-        ),
-        (
-            ERRORS,
-            "Errors in GraphQL responses, by extensions.code.",
-            true,
-        ),
-        (
-            LIVE_SUBSCRIPTIONS,
-            "GraphQL subscriptions running now.",
-            false,
-        ),
+        (ERRORS, "Errors in GraphQL responses, by extensions.code."),
         (
             COMMENTS_POSTED,
             "Comments stored by addComment (idempotent replays excluded), by status.",
-            true,
         ),
         (
             RESPONSE_CACHE,
             "Requests the response cache looked at, by outcome (hit, miss, bypass).",
-            true,
         ),
+        (SQL_STATEMENTS, "SQL statements run for requests."),
+    ];
+    let gauges = [
+        (LIVE_SUBSCRIPTIONS, "GraphQL subscriptions running now."),
         (
             DB_CONNECTIONS,
             "Pooled database connections, by pool and state (in_use, idle).",
-            false,
         ),
         (
             DB_MAX_CONNECTIONS,
             "The most connections each database pool opens.",
-            false,
         ),
-        (SQL_STATEMENTS, "SQL statements run for requests.", true),
     ];
-    for (name, text, is_counter) in help {
-        let (name, text) = (KeyName::from_const_str(name), text.into());
-        if is_counter {
-            recorder.describe_counter(name, None, text);
-        } else if name.as_str() == DURATION {
-            recorder.describe_histogram(name, None, text);
-        } else {
-            recorder.describe_gauge(name, None, text);
-        }
+    for (name, help) in counters {
+        recorder.describe_counter(KeyName::from_const_str(name), None, help.into());
     }
+    for (name, help) in gauges {
+        recorder.describe_gauge(KeyName::from_const_str(name), None, help.into());
+    }
+    recorder.describe_histogram(
+        KeyName::from_const_str(DURATION),
+        None,
+        "Seconds from an operation's start to its response, by type (subscriptions excluded)."
+            .into(),
+    );
 }
 
 #[cfg(test)]
