@@ -153,6 +153,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// The `--metrics` setting, as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsSetting {
+    /// On the main listener in the `dev` profile; nowhere in `public`.
+    Auto,
+    /// On the main listener, in any profile.
+    On,
+    /// Nowhere.
+    Off,
+    /// On a listener of its own, at this `HOST:PORT` (port 0 picks one).
+    Address(String),
+}
+
+/// Where `GET /metrics` is served, the profile taken into account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsExposure {
+    /// Beside `/graphql`, on the main listener.
+    MainListener,
+    /// On a listener of its own, at this address; 404 on the main one.
+    OwnListener(String),
+    /// Nowhere: 404.
+    Hidden,
+}
+
 /// Everything the server can be told. Flags win over environment variables.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -342,6 +366,20 @@ pub struct Settings {
     /// `dev` profile only, `on` or `off`.
     #[arg(long, env = "MARQUEE_GRAPHIQL", value_enum, default_value_t = GraphiqlSetting::Auto, global = true)]
     pub graphiql: GraphiqlSetting,
+
+    /// Where `GET /metrics` (Prometheus's text format) is served: `auto`
+    /// (on the main listener in the `dev` profile, nowhere in `public`),
+    /// `on` (on the main listener in any profile), `off` (nowhere), or an
+    /// address such as `127.0.0.1:9100` (a listener of its own, so that it
+    /// stays off the public port; the main one then answers 404).
+    #[arg(
+        long,
+        env = "MARQUEE_METRICS",
+        default_value = "auto",
+        value_parser = metrics_setting,
+        global = true
+    )]
+    pub metrics: MetricsSetting,
 
     /// Largest GraphQL document, in bytes of its text.
     #[arg(long, env = "MARQUEE_MAX_DOCUMENT_BYTES", default_value_t = 32_768,
@@ -549,6 +587,26 @@ fn secret(setting: &str) -> Result<SecretString, Infallible> {
     Ok(SecretString::from(setting))
 }
 
+/// Reads `--metrics`: `auto`, `on`, `off` (in any case) or `HOST:PORT`. An
+/// address is checked for its shape here and resolved when it is bound.
+fn metrics_setting(setting: &str) -> Result<MetricsSetting, String> {
+    let setting = setting.trim();
+    match setting.to_ascii_lowercase().as_str() {
+        "auto" => return Ok(MetricsSetting::Auto),
+        "on" => return Ok(MetricsSetting::On),
+        "off" => return Ok(MetricsSetting::Off),
+        _ => {}
+    }
+    match setting.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(MetricsSetting::Address(setting.to_owned()))
+        }
+        _ => Err(format!(
+            "`{setting}` is not `auto`, `on`, `off` or an address like `127.0.0.1:9100`"
+        )),
+    }
+}
+
 /// Checks `MARQUEE_WS_ALLOWED_ORIGINS` when it is read, so a typo stops the
 /// server at start rather than refusing every browser.
 fn origin_list(setting: &str) -> Result<String, String> {
@@ -587,6 +645,20 @@ impl Settings {
             Profile::Public => 5,
         };
         self.max_batch.unwrap_or(default) as usize
+    }
+
+    /// Where `GET /metrics` is served: [`MetricsSetting::Auto`] follows the
+    /// profile.
+    pub fn metrics_exposure(&self) -> MetricsExposure {
+        match (&self.metrics, self.profile) {
+            (MetricsSetting::Auto, Profile::Dev) | (MetricsSetting::On, _) => {
+                MetricsExposure::MainListener
+            }
+            (MetricsSetting::Auto, Profile::Public) | (MetricsSetting::Off, _) => {
+                MetricsExposure::Hidden
+            }
+            (MetricsSetting::Address(address), _) => MetricsExposure::OwnListener(address.clone()),
+        }
     }
 
     /// Settings from the environment and defaults alone (no flags), for tests
@@ -641,6 +713,43 @@ mod tests {
         assert!(serves(&["--profile", "public", "--graphiql", "on"]));
         assert!(!serves(&["--graphiql", "off"]));
         assert!(Cli::try_parse_from(["marquee", "--graphiql", "yes"]).is_err());
+    }
+
+    #[test]
+    fn metrics_follow_the_profile_unless_told_otherwise() {
+        let exposure = |args: &[&str]| {
+            let mut argv = vec!["marquee"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+                .unwrap()
+                .settings
+                .metrics_exposure()
+        };
+        assert_eq!(exposure(&[]), MetricsExposure::MainListener);
+        assert_eq!(exposure(&["--profile", "public"]), MetricsExposure::Hidden);
+        assert_eq!(
+            exposure(&["--profile", "public", "--metrics", "on"]),
+            MetricsExposure::MainListener
+        );
+        assert_eq!(exposure(&["--metrics", "OFF"]), MetricsExposure::Hidden);
+        assert_eq!(
+            exposure(&["--profile", "public", "--metrics", "127.0.0.1:9100"]),
+            MetricsExposure::OwnListener("127.0.0.1:9100".into())
+        );
+        assert_eq!(
+            exposure(&["--metrics", "[::1]:0"]),
+            MetricsExposure::OwnListener("[::1]:0".into())
+        );
+    }
+
+    #[test]
+    fn a_metrics_setting_that_is_no_address_is_refused_at_start() {
+        for bad in ["yes", "9100", ":9100", "localhost:", "localhost:99999"] {
+            assert!(
+                Cli::try_parse_from(["marquee", "--metrics", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! A guided tour:
 //! - [`config`]: settings from flags and environment variables.
 //! - [`startup`]: builds the server ([`startup::Application`]).
-//! - [`routes`]: the HTTP endpoints, `/graphql` and `/health`.
+//! - [`routes`]: the HTTP endpoints, `/graphql`, `/health` and `/metrics`.
+//! - [`metrics`]: what `/metrics` reports, one recorder per server.
 //! - [`graphql`]: the schema, one module per type, and the DataLoaders.
 //! - [`service`]: database logic, knowing nothing of GraphQL.
 //! - [`domain`]: validated input types (`Email`, `CommentBody`, …).
@@ -18,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod routes;
 pub mod service;
 pub mod startup;

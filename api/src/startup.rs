@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::client_ip::TrustedProxies;
-use crate::config::{Profile, Settings, Switch};
+use crate::config::{MetricsExposure, Profile, Settings, Switch};
 use crate::db::{self, StatementCounter};
 use crate::graphql::{self, Limits, Services};
+use crate::metrics::Metrics;
 use crate::routes::ws::{AllowedOrigins, SocketCounts};
 use crate::routes::{self, AppState};
 use crate::service::budget::{BudgetConfig, Budgets};
@@ -31,6 +33,8 @@ use crate::service::secret::Secret;
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on a listener of its own, when the settings ask for one.
+    metrics: Option<(u16, Server)>,
     statements: StatementCounter,
     db: DatabaseConnection,
     publications: Publications,
@@ -85,6 +89,15 @@ impl Application {
             graphiql = settings.serves_graphiql(),
             "Marquee is serving GraphQL at /graphql"
         );
+        let metrics_exposure = settings.metrics_exposure();
+        let metrics_listener = match &metrics_exposure {
+            MetricsExposure::OwnListener(address) => Some(
+                TcpListener::bind(address)
+                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {address}: {e}"))?,
+            ),
+            MetricsExposure::MainListener | MetricsExposure::Hidden => None,
+        };
+        let metrics = Metrics::start();
         let budgets = Budgets::start(
             db.clone(),
             BudgetConfig {
@@ -138,6 +151,7 @@ impl Application {
                 budgets: budgets.clone(),
                 publications: publications.clone(),
                 purger,
+                metrics: metrics.clone(),
             },
         );
         let serves_graphiql = settings.serves_graphiql();
@@ -168,11 +182,23 @@ impl Application {
             ws_init_timeout: Duration::from_secs(settings.ws_init_timeout_seconds),
             ws_max_subscriptions: settings.ws_max_subscriptions as usize,
             ws_sockets: SocketCounts::default(),
+            metrics: metrics.clone(),
         });
         let schema = web::Data::new(schema);
         let counter = web::Data::new(statements.clone());
         let pool = db.clone();
         let db = web::Data::new(db);
+        let metrics = web::Data::new(metrics);
+        let metrics_here = metrics_exposure == MetricsExposure::MainListener;
+        let metrics_server = match metrics_listener {
+            Some(listener) => Some(serve_metrics(
+                listener,
+                metrics.clone(),
+                db.clone(),
+                counter.clone(),
+            )?),
+            None => None,
+        };
         let workers = settings.workers;
         let server = HttpServer::new(move || {
             App::new()
@@ -184,8 +210,10 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(db.clone())
                 .app_data(counter.clone())
+                .app_data(metrics.clone())
                 .service(
                     web::resource("/graphql")
+                        .wrap(from_fn(routes::refusals::count))
                         .route(web::post().to(routes::graphql::post))
                         .route(web::get().to(routes::graphql::get)),
                 )
@@ -195,7 +223,11 @@ impl Application {
                     }
                 })
                 .service(routes::health::health)
-                .service(routes::metrics::metrics)
+                .configure(|app| {
+                    if metrics_here {
+                        app.service(routes::metrics::metrics);
+                    }
+                })
         })
         .listen(listener)?
         // Signals are handled in `run_until_stopped`, which enforces the
@@ -211,6 +243,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics: metrics_server,
             statements,
             db: pool,
             publications,
@@ -221,6 +254,12 @@ impl Application {
     /// The port the server listens on (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` listens on, when it has a listener of its own
+    /// (useful with port 0).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     /// Counts the SQL statements this server has run.
@@ -242,8 +281,10 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then stops accepting and gives
     /// in-flight requests the grace period to finish. Past it they are
     /// cancelled; and should a worker be stuck where it cannot be cancelled,
-    /// the process exits anyway one second later.
+    /// the process exits anyway one second later. `/metrics`'s own
+    /// listener, if any, serves alongside and is stopped when this returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _metrics = self.metrics.map(|(_, server)| StopOnDrop::spawn(server));
         let handle = self.server.handle();
         let grace = self.grace;
         let mut server = std::pin::pin!(self.server);
@@ -265,6 +306,52 @@ impl Application {
         tracing::info!("stopped");
         result
     }
+}
+
+/// A server running in a task of its own, told to stop (gracefully) when
+/// this is dropped.
+struct StopOnDrop(actix_web::dev::ServerHandle);
+
+impl StopOnDrop {
+    fn spawn(server: Server) -> Self {
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self(handle)
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        // The command is sent at once; the server's task finishes the stop.
+        drop(self.0.stop(true));
+    }
+}
+
+/// Serves `/metrics` alone on `listener`, with one worker: a port that
+/// operators can keep off the public network.
+fn serve_metrics(
+    listener: TcpListener,
+    metrics: web::Data<Metrics>,
+    db: web::Data<DatabaseConnection>,
+    statements: web::Data<StatementCounter>,
+) -> anyhow::Result<(u16, Server)> {
+    let address = listener.local_addr()?;
+    // Not `address`: the tests read the first log line with that field as
+    // the main listener's.
+    tracing::info!(metrics_address = %address, "Marquee is serving metrics at /metrics");
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .app_data(db.clone())
+            .app_data(statements.clone())
+            .service(routes::metrics::metrics)
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    Ok((address.port(), server))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -271,6 +271,9 @@ pub struct TestApp {
     /// The server's publication clock, to announce a publication as the
     /// editorial mutations do.
     pub publications: marquee::service::publication::Publications,
+    /// The port of `/metrics`'s own listener, when the settings give it
+    /// one (`--metrics HOST:PORT`).
+    pub metrics_port: Option<u16>,
     _db: Option<TestDb>,
 }
 
@@ -329,6 +332,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
     let statements = app.statement_counter();
     let db = app.db();
     let publications = app.publications();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -337,6 +341,7 @@ pub async fn spawn_app_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Test
         db,
         database_url: url,
         publications,
+        metrics_port,
         _db: None,
     }
 }

@@ -1,5 +1,6 @@
 //! The schema's one extension, which runs the request hooks of `limits`
-//! (error codes), `cost` (budgets) and `trace` (the operation's span).
+//! (error codes), `cost` (budgets), `trace` (the operation's span) and
+//! `meter` (the operation's metrics).
 //!
 //! One, not three: with any extension installed, async-graphql sends every
 //! field through each extension's `resolve` hook, a boxed future apiece,
@@ -9,14 +10,16 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
+use futures_util::stream::BoxStream;
 use tracing::Instrument;
 
 use super::cost::RequestCost;
+use super::meter::OperationMeter;
 use super::{limits, trace};
 
 /// Makes each request's hooks.
@@ -32,13 +35,35 @@ impl ExtensionFactory for Hooks {
 #[derive(Default)]
 struct RequestHooks {
     cost: RequestCost,
+    meter: OperationMeter,
 }
 
 #[async_trait::async_trait]
 impl Extension for RequestHooks {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
-        limits::code_response(self.cost.after_request(ctx, response))
+        let response = limits::code_response(self.cost.after_request(ctx, response));
+        self.meter.after_request(&response);
+        response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        self.meter.watch(next.run(ctx, stream))
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.meter.before_prepare(ctx, &request);
+        next.run(ctx, request).await
     }
 
     async fn parse_query(
@@ -49,9 +74,12 @@ impl Extension for RequestHooks {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         self.cost.before_parse(ctx);
-        next.run(ctx, query, variables)
+        let document = next
+            .run(ctx, query, variables)
             .await
-            .map_err(limits::code_parse_error)
+            .map_err(limits::code_parse_error)?;
+        self.meter.after_parse(&document);
+        Ok(document)
     }
 
     async fn validation(
@@ -62,8 +90,10 @@ impl Extension for RequestHooks {
         let result = next
             .run(ctx)
             .await
-            .map_err(limits::code_validation_errors)?;
-        self.cost.after_validation(ctx, result)
+            .map_err(limits::code_validation_errors)
+            .and_then(|result| self.cost.after_validation(ctx, result));
+        self.meter.after_validation(result.is_ok());
+        result
     }
 
     async fn execute(
@@ -73,6 +103,7 @@ impl Extension for RequestHooks {
         next: NextExecute<'_>,
     ) -> Response {
         limits::mark_executed(ctx);
+        self.meter.on_execute(operation_name);
         let span = trace::operation_span(operation_name);
         let response = next.run(ctx, operation_name).instrument(span.clone()).await;
         trace::record(&span, &response);

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod limits;
 pub mod live;
 pub mod loaders;
+mod meter;
 pub mod moderation;
 pub mod node;
 pub mod pagination;
@@ -97,6 +98,9 @@ pub struct Services {
     pub publications: crate::service::publication::Publications,
     /// Purges the response caches and the CDN of what a change touched.
     pub purger: crate::service::cache::Purger,
+    /// The server's metrics: each operation is counted by the request
+    /// hooks, and `addComment` counts the comments it stores.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The schema, with the database and services for resolvers that need them.

@@ -6,6 +6,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod refusals;
 pub mod ws;
 
 use std::time::Duration;
@@ -23,13 +24,16 @@ use crate::service::budget::Budgets;
 use crate::service::secret::Secret;
 
 /// An HTTP-level error in the GraphQL response shape, so clients parse every
-/// failure the same way.
+/// failure the same way. It is counted as a refused request (see
+/// [`refusals`]).
 pub fn http_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status)
+    let mut response = HttpResponse::build(status)
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
         .json(json!({
             "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-        }))
+        }));
+    refusals::refused(&mut response, code);
+    response
 }
 
 /// The token in an `Authorization` value (a header, or the WebSocket init
@@ -79,6 +83,10 @@ pub struct AppState {
     pub ws_max_subscriptions: usize,
     /// Open WebSockets per client address, in this process.
     pub ws_sockets: SocketCounts,
+
+    /// The server's metrics (also the app's `web::Data<Metrics>`, for
+    /// `/metrics`, and the schema's, for its hooks).
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[cfg(test)]

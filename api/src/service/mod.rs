@@ -27,6 +27,7 @@ pub mod throttle;
 pub mod token;
 mod write;
 
+pub(crate) use write::sqlite_writer;
 pub use write::{WriteTxn, begin_write, register_sqlite_writer, writer_turn};
 
 use std::collections::HashMap;

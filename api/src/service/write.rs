@@ -54,7 +54,7 @@ fn sqlite_file(db: &DatabaseConnection) -> PathBuf {
 }
 
 /// The registered writer of `db`'s SQLite database, if any.
-fn sqlite_writer(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+pub(crate) fn sqlite_writer(db: &DatabaseConnection) -> Option<DatabaseConnection> {
     let file = sqlite_file(db);
     SQLITE_WRITERS
         .lock()

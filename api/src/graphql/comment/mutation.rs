@@ -49,6 +49,7 @@ impl CommentMutation {
         match service::comment::post(db(ctx)?, posting, new).await {
             Ok(posted) => {
                 if !posted.replayed {
+                    services.metrics.comment_posted(posted.comment.status);
                     announce(ctx, CommentEvent::new(&posted.comment, Change::Created)).await;
                 }
                 Ok(AddCommentPayload {

@@ -196,13 +196,16 @@ fn retry_after(err: &ServerError) -> Option<u64> {
 /// the spec asks; under either, 429 for `THROTTLED` and 503 for
 /// `SERVICE_UNAVAILABLE`, which are about the moment, not the request.
 pub(super) fn refuse(format: Format, err: ApiError, cost: async_graphql::Value) -> HttpResponse {
-    write(
+    let code = err.code();
+    let mut response = write(
         format,
         &[answer(err, cost)],
         &[Executed::default()],
         false,
         usize::MAX,
-    )
+    );
+    super::super::refusals::refused(&mut response, code);
+    response
 }
 
 /// A request that failed once running (past its deadline, or with too
@@ -214,7 +217,10 @@ pub(super) fn refuse_after_start(
 ) -> HttpResponse {
     let executed = Executed::default();
     executed.mark();
-    write(format, &[answer(err, cost)], &[executed], false, usize::MAX)
+    let code = err.code();
+    let mut response = write(format, &[answer(err, cost)], &[executed], false, usize::MAX);
+    super::super::refusals::failed_after_start(&mut response, code);
+    response
 }
 
 /// An error about the whole request (no location in the document), with

@@ -31,6 +31,7 @@ use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
 use crate::graphql::tags::CacheTags;
+use crate::metrics::{CacheOutcome, OperationKind, Outcome};
 use crate::graphql::{AppSchema, cost};
 use crate::service::budget;
 use crate::service::token;
@@ -292,6 +293,7 @@ async fn run(
     requests: Vec<Request>,
     method: Method,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
     let is_batch = method == Method::PostBatch;
     let client = client_info(req, state);
     let key = budget::key(viewer.token_id(), client.ip_hash.as_deref());
@@ -321,6 +323,14 @@ async fn run(
         && let Some(entry) = state.cache.get(cache_key, now)
     {
         let reported = cost(entry.requested, entry.actual);
+        // The schema never sees it: counted here, as the query it was.
+        state.metrics.response_cache(CacheOutcome::Hit);
+        state.metrics.operation(
+            requests[0].operation_name.as_deref(),
+            OperationKind::Query,
+            Outcome::Ok,
+            Some(started.elapsed()),
+        );
         return match method {
             Method::Get => cache::serve_get(
                 &entry,
@@ -344,6 +354,13 @@ async fn run(
         return refused;
     }
     let is_query = cache_key.is_some() && is_query(&mut requests[0]);
+    state
+        .metrics
+        .response_cache(if is_query && state.cache.enabled() {
+            CacheOutcome::Miss
+        } else {
+            CacheOutcome::Bypass
+        });
     let public_reader = state.profile == Profile::Public && matches!(viewer, Viewer::Anonymous);
     let mut flags = Vec::with_capacity(requests.len());
     let tags = std::sync::Arc::new(CacheTags::default());

@@ -20,6 +20,7 @@ use crate::code::ErrorCode;
 use crate::graphql::AppSchema;
 use crate::graphql::context::{RequestData, Viewer};
 use crate::graphql::loaders;
+use crate::metrics::{OperationKind, Outcome};
 use crate::routes::AppState;
 use crate::service::token;
 
@@ -293,7 +294,10 @@ impl Connection {
             payload.operation_name.as_deref(),
         ) {
             Ok(document) => document,
-            Err(errors) => return send_error(session, &id, errors).await,
+            Err(errors) => {
+                self.count_refusal(payload.operation_name.as_deref(), &errors);
+                return send_error(session, &id, errors).await;
+            }
         };
         if self.running.len() >= self.state.ws_max_subscriptions {
             let errors = error_list(
@@ -303,6 +307,7 @@ impl Connection {
                 ),
                 ErrorCode::TooManySubscriptions,
             );
+            self.count_refusal(payload.operation_name.as_deref(), &errors);
             return send_error(session, &id, errors).await;
         }
         let mut request = Request::new(payload.query);
@@ -330,6 +335,22 @@ impl Connection {
         let task = actix_web::rt::spawn(forward(id.clone(), seq, stream, self.outbox.clone()));
         self.running.insert(id, Running { seq, task });
         Flow::Continue
+    }
+
+    /// Counts a subscription refused before the schema saw it, as one
+    /// refused operation (everything sent over the socket counts as a
+    /// subscription) with its errors; the schema's hooks count the rest.
+    fn count_refusal(&self, operation_name: Option<&str>, errors: &Value) {
+        let metrics = &self.state.metrics;
+        metrics.operation(
+            operation_name,
+            OperationKind::Subscription,
+            Outcome::Refused,
+            None,
+        );
+        for error in errors.as_array().into_iter().flatten() {
+            metrics.error(error["extensions"]["code"].as_str());
+        }
     }
 
     /// Writes what a subscription task produced, unless that subscription
