@@ -126,6 +126,26 @@ async fn a_public_get_is_cacheable_with_an_etag_and_304(backend: Backend) {
     // Another ETag is not a match.
     let (status, _, _) = get(&app, HER_PAGE, &[("if-none-match", "\"nope\"")]).await;
     assert_eq!(status, 200);
+
+    // The metrics count the hits and the one miss, and each hit as a query.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |line: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(line))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {line} in {metrics}"))
+    };
+    assert_eq!(value("marquee_response_cache_requests_total{outcome=\"miss\"}"), 1);
+    assert_eq!(value("marquee_response_cache_requests_total{outcome=\"hit\"}"), 5);
 }
 
 async fn answers_that_depend_on_who_asks_are_private(backend: Backend) {
