@@ -93,9 +93,9 @@ pub(super) fn fresh(response: &Response, tags: Vec<Tag>) -> Option<Fresh> {
     etag.push('"');
     let (requested, actual) = cost_of(response);
     Some(Fresh {
-        data,
-        body,
-        gzip,
+        data: data.into(),
+        body: body.into(),
+        gzip: gzip.into(),
         etag,
         tags,
         requested,

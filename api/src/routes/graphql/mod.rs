@@ -322,7 +322,9 @@ async fn run(
     if let Some(cache_key) = &cache_key
         && let Some(entry) = state.cache.get(cache_key, now)
     {
-        let reported = cost(entry.requested, entry.actual);
+        // Charged as it was when it ran; reported to a POST only (a GET's
+        // body is the same for everyone).
+        let charge = || cost(entry.requested, entry.actual);
         // The schema never sees it: counted here, as the query it was.
         state.metrics.response_cache(CacheOutcome::Hit);
         state.metrics.operation(
@@ -332,16 +334,19 @@ async fn run(
             Some(started.elapsed()),
         );
         return match method {
-            Method::Get => cache::serve_get(
-                &entry,
-                req.headers(),
-                format,
-                state.http_caching,
-                &state.cache,
-                true,
-                now,
-            ),
-            _ => cache::serve_post(&entry, format, reported, true),
+            Method::Get => {
+                state.budgets.charge(&key, entry.actual);
+                cache::serve_get(
+                    &entry,
+                    req.headers(),
+                    format,
+                    state.http_caching,
+                    &state.cache,
+                    true,
+                    now,
+                )
+            }
+            _ => cache::serve_post(&entry, format, charge(), true),
         };
     }
     let ticket = state.cache.ticket();

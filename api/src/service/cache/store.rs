@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::Tag;
@@ -42,11 +43,11 @@ pub type CacheKey = [u8; 32];
 #[derive(Debug)]
 pub struct Entry {
     /// The `data` member, serialized.
-    pub data: Vec<u8>,
+    pub data: Bytes,
     /// The whole body served to a GET: `{"data":…}`.
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// `body`, gzipped.
-    pub gzip: Vec<u8>,
+    pub gzip: Bytes,
     /// The strong validator of `body` (quoted); the gzipped body's is this
     /// with `-gzip` before the closing quote.
     pub etag: String,
@@ -81,9 +82,9 @@ impl Entry {
 
 /// What a fresh response brings to [`ResponseCache::entry`].
 pub struct Fresh {
-    pub data: Vec<u8>,
-    pub body: Vec<u8>,
-    pub gzip: Vec<u8>,
+    pub data: Bytes,
+    pub body: Bytes,
+    pub gzip: Bytes,
     pub etag: String,
     pub tags: Vec<Tag>,
     /// The cost it was charged (and each hit is charged again).
@@ -406,9 +407,9 @@ mod tests {
 
     fn fresh(tags: Vec<Tag>, size: usize) -> Fresh {
         Fresh {
-            data: vec![b'x'; size],
-            body: Vec::new(),
-            gzip: Vec::new(),
+            data: vec![b'x'; size].into(),
+            body: Bytes::new(),
+            gzip: Bytes::new(),
             etag: "\"e\"".into(),
             tags,
             requested: 1,
