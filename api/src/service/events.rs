@@ -13,8 +13,7 @@
 
 use entity::comment;
 use entity::enums::CommentStatus;
-use sea_orm::sea_query::{Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -153,12 +152,7 @@ async fn send_batches(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver
 /// One `pg_notify` carrying `events` as a JSON array.
 async fn notify(db: &DatabaseConnection, events: &[CommentEvent]) -> Result<(), DbErr> {
     let payload = serde_json::to_string(events).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let notify = Query::select()
-        .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
-        .to_owned();
-    db.execute_raw(DatabaseBackend::Postgres.build(&notify))
-        .await?;
-    Ok(())
+    super::listen::notify(db, CHANNEL, payload).await
 }
 
 /// The events of a `NOTIFY` payload: an array of them, or one alone (as a

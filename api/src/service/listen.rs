@@ -8,7 +8,8 @@
 //! SQLite (one process) nothing listens: the services keep their news in
 //! process.
 
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::sea_query::{Func, Query};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 
 /// What a service does with a notification's payload. It runs on the
 /// listening task, so it must not block: hand the payload on.
@@ -85,6 +86,16 @@ impl Listener {
         });
         Ok(())
     }
+}
+
+/// Sends `payload` on `channel` to every replica's listener (PostgreSQL).
+pub async fn notify(db: &DatabaseConnection, channel: &str, payload: String) -> Result<(), DbErr> {
+    let notify = Query::select()
+        .expr(Func::cust("pg_notify").arg(channel).arg(payload))
+        .to_owned();
+    db.execute_raw(DatabaseBackend::Postgres.build(&notify))
+        .await?;
+    Ok(())
 }
 
 /// A connection listening on `channels`.

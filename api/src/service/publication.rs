@@ -52,7 +52,6 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::enums::ReviewStatus;
 use entity::review;
-use sea_orm::sea_query::{Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
@@ -156,17 +155,7 @@ impl Publications {
                 .send(review_id)
                 .map_err(|_| DbErr::Custom("the publication clock has stopped".into()));
         }
-        let notify = Query::select()
-            .expr(
-                Func::cust("pg_notify")
-                    .arg(CHANNEL)
-                    .arg(review_id.to_string()),
-            )
-            .to_owned();
-        self.db
-            .execute_raw(DatabaseBackend::Postgres.build(&notify))
-            .await?;
-        Ok(())
+        super::listen::notify(&self.db, CHANNEL, review_id.to_string()).await
     }
 
     /// Reviews as they go public from now on, each loaded in full.

@@ -9,8 +9,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::sea_query::{Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use sea_orm::{DatabaseBackend, DatabaseConnection};
 
 use super::webhook::Webhook;
 use super::{ResponseCache, Tag};
@@ -141,12 +140,7 @@ async fn notify(db: &DatabaseConnection, tags: &[Tag]) -> Result<(), sea_orm::Db
     if payload.len() > MAX_PAYLOAD {
         payload = "[\"*\"]".into();
     }
-    let notify = Query::select()
-        .expr(Func::cust("pg_notify").arg(CHANNEL).arg(payload))
-        .to_owned();
-    db.execute_raw(DatabaseBackend::Postgres.build(&notify))
-        .await?;
-    Ok(())
+    crate::service::listen::notify(db, CHANNEL, payload).await
 }
 
 /// The tags of a payload; None for everything (`["*"]`, or one that does
