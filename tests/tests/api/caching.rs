@@ -18,6 +18,7 @@ backend_tests!(
     answers_that_depend_on_who_asks_are_private,
     an_approved_comment_purges_the_reviews_tags_through_the_webhook,
     an_editorial_change_invalidates_cached_answers_at_once,
+    a_webhook_that_never_answers_does_not_hold_up_mutations,
     a_scheduled_review_caps_max_age_and_ends_cached_answers,
     a_switched_off_cache_still_gives_etags,
 );
@@ -144,8 +145,14 @@ async fn a_public_get_is_cacheable_with_an_etag_and_304(backend: Backend) {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("no {line} in {metrics}"))
     };
-    assert_eq!(value("marquee_response_cache_requests_total{outcome=\"miss\"}"), 1);
-    assert_eq!(value("marquee_response_cache_requests_total{outcome=\"hit\"}"), 5);
+    assert_eq!(
+        value("marquee_response_cache_requests_total{outcome=\"miss\"}"),
+        1
+    );
+    assert_eq!(
+        value("marquee_response_cache_requests_total{outcome=\"hit\"}"),
+        5
+    );
 }
 
 async fn answers_that_depend_on_who_asks_are_private(backend: Backend) {
@@ -304,6 +311,58 @@ async fn an_approved_comment_purges_the_reviews_tags_through_the_webhook(backend
     assert!(body.contains("A pending thought."), "{body}");
     let tags = purged_until(&mut purges, "comments:review:1", 10).await;
     assert!(tags.iter().any(|t| t == "comments:review:1"), "{tags:?}");
+}
+
+async fn a_webhook_that_never_answers_does_not_hold_up_mutations(backend: Backend) {
+    // Arrange: a purge URL that takes connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/purge", listener.local_addr().unwrap());
+    let (accepted_tx, mut accepted) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            let _ = accepted_tx.send(());
+            held.push(socket);
+        }
+    });
+    let app = cached_app(backend, |s| s.purge_url = Some(url)).await;
+    let moderator = app.staff_token(Role::Moderator, "Molly").await;
+    let editor = app.staff_token(Role::Editor, "Edna").await;
+
+    // Act: changes that purge, one after another.
+    let started = Instant::now();
+    for n in 0..3 {
+        let comment = app
+            .post_comment("reader@example.com", &format!("Thought {n}."))
+            .await;
+        app.approve(&moderator, &comment).await;
+    }
+    let changed = app
+        .gql_as(
+            &editor,
+            "mutation ($id: ID!) { updateReview(input: { id: $id, expectedVersion: 1, headline: \"Her!\" }) { errors { code } } }",
+            json!({ "id": app.her_review_id().await }),
+        )
+        .await;
+    let took = started.elapsed();
+
+    // Assert: the webhook was called and is still hanging (its timeout is
+    // 5 s, with retries), yet every mutation has answered, and the cache
+    // was purged all the same.
+    assert_eq!(
+        changed["data"]["updateReview"]["errors"],
+        json!([]),
+        "{changed}"
+    );
+    tokio::time::timeout(Duration::from_secs(5), accepted.recv())
+        .await
+        .expect("the webhook was called");
+    assert!(
+        took < Duration::from_secs(3),
+        "mutations waited on the webhook: {took:?}"
+    );
+    let (_, _, body) = get(&app, HER_PAGE, &[]).await;
+    assert!(body.contains("Her!"), "{body}");
 }
 
 async fn an_editorial_change_invalidates_cached_answers_at_once(backend: Backend) {

@@ -31,8 +31,8 @@ use crate::graphql::context::{Executed, RequestData, Viewer};
 use crate::graphql::loaders;
 use crate::graphql::shape::{self, Shape};
 use crate::graphql::tags::CacheTags;
-use crate::metrics::{CacheOutcome, OperationKind, Outcome};
 use crate::graphql::{AppSchema, cost};
+use crate::metrics::{CacheOutcome, OperationKind, Outcome};
 use crate::service::budget;
 use crate::service::token;
 
