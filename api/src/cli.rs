@@ -42,6 +42,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (conn, _) = db::connect(&settings.database_url, 2, db::Timeouts::TOOLS).await?;
             db::exclusively(&conn, db::migrate(&conn)).await?;
             let report = import::import(&conn, &content).await?;
+            // Running replicas (on PostgreSQL) forget what they cached.
+            crate::service::cache::purge_everywhere(&conn).await?;
             println!(
                 "imported {}: {} created, {} updated, {} unchanged",
                 file.display(),

@@ -202,7 +202,14 @@ impl Review {
     /// How a comment form for this review should behave: whether comments
     /// are open, which fields are required, and their limits.
     async fn comment_policy(&self, ctx: &Context<'_>) -> ApiResult<CommentPolicy> {
-        Ok(CommentPolicy::for_review(&self.0, &services(ctx)?.policy))
+        let policy = &services(ctx)?.policy;
+        // Comments close at their time with no commit to purge the caches.
+        if let Some(closes) = policy.closes_at(&self.0)
+            && closes > service::now()
+        {
+            tags::until(ctx, closes);
+        }
+        Ok(CommentPolicy::for_review(&self.0, policy))
     }
 }
 

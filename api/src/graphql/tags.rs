@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::Context;
+use chrono::{DateTime, Utc};
 
 pub use crate::service::cache::Tag;
 
@@ -16,18 +17,25 @@ pub use crate::service::cache::Tag;
 pub struct CacheTags {
     tags: Mutex<Vec<Tag>>,
     private: AtomicBool,
+    /// The soonest instant at which the answer changes with no commit.
+    until: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl CacheTags {
-    /// The tags collected, and whether the answer is private.
-    pub fn take(&self) -> (Vec<Tag>, bool) {
+    /// The tags collected, whether the answer is private, and when it
+    /// changes by itself.
+    pub fn take(&self) -> (Vec<Tag>, bool, Option<DateTime<Utc>>) {
         let tags = std::mem::take(
             &mut *self
                 .tags
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
-        (tags, self.private.load(Ordering::Relaxed))
+        let until = *self
+            .until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (tags, self.private.load(Ordering::Relaxed), until)
     }
 
     fn extend(&self, tags: impl IntoIterator<Item = Tag>) {
@@ -42,6 +50,18 @@ impl CacheTags {
 pub fn tag(ctx: &Context<'_>, tags: impl IntoIterator<Item = Tag>) {
     if let Some(collected) = ctx.data_opt::<Arc<CacheTags>>() {
         collected.extend(tags);
+    }
+}
+
+/// Notes that the answer changes by itself at `at` (no commit will purge
+/// it): no cache keeps it past then.
+pub fn until(ctx: &Context<'_>, at: DateTime<Utc>) {
+    if let Some(collected) = ctx.data_opt::<Arc<CacheTags>>() {
+        let mut until = collected
+            .until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *until = Some(until.map_or(at, |known| known.min(at)));
     }
 }
 

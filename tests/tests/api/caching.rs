@@ -555,3 +555,35 @@ async fn wait_for(app: &TestApp, query: &str, text: &str, since: Instant) -> Dur
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
+
+/// A change made outside the servers (`marquee import`) has every replica
+/// forget what it cached, through PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TEST_DATABASE_URL: replicas hear each other through PostgreSQL"]
+async fn a_change_from_outside_the_servers_purges_every_replica() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    // Arrange
+    let app = cached_app(Backend::postgres(), |_| {}).await;
+    get(&app, HER_PAGE, &[]).await;
+    let (_, cached, _) = get(&app, HER_PAGE, &[]).await;
+    assert_eq!(served(&cached), "hit");
+
+    // Act: the row changes behind the server's back, then the CLI's purge.
+    let row = entity::review::Entity::find_by_id(1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: entity::review::ActiveModel = row.into();
+    row.headline = Set("Her, imported".into());
+    row.update(&app.db).await.unwrap();
+    marquee::service::cache::purge_everywhere(&app.db)
+        .await
+        .unwrap();
+    let sent = Instant::now();
+
+    // Assert
+    let seen = wait_for(&app, HER_PAGE, "Her, imported", sent).await;
+    assert!(seen <= Duration::from_millis(100), "stale for {seen:?}");
+}

@@ -72,7 +72,11 @@ pub(super) fn key(profile: Profile, format: Format, doc_hash: &str, request: &Re
 
 /// An answer to keep: the public `data` of a query that ran without an
 /// error, with what it holds. None when it holds nothing to cache.
-pub(super) fn fresh(response: &Response, tags: Vec<Tag>) -> Option<Fresh> {
+pub(super) fn fresh(
+    response: &Response,
+    tags: Vec<Tag>,
+    until: Option<DateTime<Utc>>,
+) -> Option<Fresh> {
     let data = serde_json::to_vec(&response.data).ok()?;
     let mut body = Vec::with_capacity(data.len() + 9);
     body.extend_from_slice(b"{\"data\":");
@@ -100,6 +104,7 @@ pub(super) fn fresh(response: &Response, tags: Vec<Tag>) -> Option<Fresh> {
         tags,
         requested,
         actual,
+        until,
     })
 }
 
@@ -142,7 +147,7 @@ pub(super) fn serve_get(
     builder
         .insert_header((
             header::CACHE_CONTROL,
-            cache_control(http, cache.next_publication(), now),
+            cache_control(http, changes_at(entry, cache), now),
         ))
         .insert_header((header::ETAG, etag))
         .insert_header((header::VARY, VARY))
@@ -189,6 +194,15 @@ pub(super) fn serve_post(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("x-marquee-cache", if hit { "hit" } else { "miss" }))
         .body(body)
+}
+
+/// The next instant `entry` may change with no commit to purge it: the
+/// next scheduled publication, or its own (comments closing).
+fn changes_at(entry: &Entry, cache: &ResponseCache) -> Option<DateTime<Utc>> {
+    match (cache.next_publication(), entry.until) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// `Cache-Control` for a public answer served at `now`: neither `max-age`

@@ -462,11 +462,11 @@ fn public_answer(
     let [response] = responses else {
         return None;
     };
-    let (tags, private) = tags.take();
+    let (tags, private, until) = tags.take();
     if private || !response.errors.is_empty() {
         return None;
     }
-    let fresh = cache::fresh(response, tags)?;
+    let fresh = cache::fresh(response, tags, until)?;
     if fresh.body.len() > state.max_response_bytes {
         return None;
     }

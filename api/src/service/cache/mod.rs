@@ -14,6 +14,6 @@ mod store;
 mod tags;
 pub mod webhook;
 
-pub use purge::Purger;
+pub use purge::{Purger, purge_everywhere};
 pub use store::{CacheConfig, CacheKey, Entry, Fresh, ResponseCache, Stats, Ticket};
 pub use tags::Tag;

@@ -120,6 +120,16 @@ impl Purger {
     }
 }
 
+/// Tells every running replica to forget every cached answer (PostgreSQL;
+/// on SQLite no other process listens). For changes made outside the
+/// servers, such as `marquee import`.
+pub async fn purge_everywhere(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    crate::service::listen::notify(db, CHANNEL, "[\"*\"]".to_owned()).await
+}
+
 /// What a comment's change touches, if the public could see it (it is
 /// approved now, or was until now): its review's comments, and the lists
 /// of comments across reviews.

@@ -62,6 +62,8 @@ pub struct Entry {
     /// The cost it was charged (and each hit is charged again).
     pub requested: u64,
     pub actual: u64,
+    /// When what it shows changes by itself (see [`Fresh::until`]).
+    pub until: Option<DateTime<Utc>>,
     /// The purge-everything generation it was stored in.
     generation: u64,
     /// Where it stands in the eviction queue.
@@ -90,6 +92,9 @@ pub struct Fresh {
     /// The cost it was charged (and each hit is charged again).
     pub requested: u64,
     pub actual: u64,
+    /// When what it shows changes by itself, with no commit (comments
+    /// closing on a review), if that is to come.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Lookups, for the hit ratio.
@@ -217,9 +222,12 @@ impl ResponseCache {
             etag: fresh.etag,
             surrogate_key: names.join(" "),
             cache_tag: names.join(","),
-            expires: self.expiry(now),
+            expires: fresh
+                .until
+                .map_or(self.expiry(now), |until| self.expiry(now).min(until)),
             requested: fresh.requested,
             actual: fresh.actual,
+            until: fresh.until,
             versions: tags.into_iter().map(|tag| (tag, 0)).collect(),
             generation: 0,
             serial: 0,
@@ -414,6 +422,7 @@ mod tests {
             tags,
             requested: 1,
             actual: 1,
+            until: None,
         }
     }
 
@@ -485,6 +494,21 @@ mod tests {
         assert_eq!(entry.expires, at);
         assert!(cache.insert([1; 32], t, entry).1);
         assert!(cache.get(&[1; 32], at).is_none(), "gone at the instant");
+    }
+
+    #[test]
+    fn an_answer_that_changes_by_itself_expires_then() {
+        let cache = cache(1 << 20);
+        let now = Utc::now();
+        let closes = now + chrono::TimeDelta::seconds(3);
+        let entry = cache.entry(
+            Fresh {
+                until: Some(closes),
+                ..fresh(vec![], 10)
+            },
+            now,
+        );
+        assert_eq!(entry.expires, closes);
     }
 
     #[test]
