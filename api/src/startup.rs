@@ -120,7 +120,13 @@ impl Application {
             })?),
             None => None,
         };
-        let purger = Purger::start(&db, cache.clone(), webhook, &mut notices);
+        let purger = Purger::start(
+            &db,
+            cache.clone(),
+            webhook,
+            request_timeout + Duration::from_secs(5),
+            &mut notices,
+        );
         purge_on_comment_events(&events, purger.clone());
         let publications = Publications::start(
             &db,

@@ -243,6 +243,21 @@ fn trusted_documents_are_added_from_files_and_manifests_listed_and_removed() {
     assert!(listed.contains(&format!("{hash}\t")), "{listed}");
     assert!(listed.contains("film-v1\tFilm"), "{listed}");
 
+    // An id never takes another text.
+    let changed = temp_path("json");
+    std::fs::write(
+        &changed,
+        r#"{"film-v1": "query Film { film(slug: \"her\") { slug } }"}"#,
+    )
+    .unwrap();
+    let refused = marquee(&db.0, &["documents", "add", changed.to_str().unwrap()]);
+    assert!(
+        !refused.status.success(),
+        "a new text under a known id is refused"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("another text"));
+    let _ = std::fs::remove_file(&changed);
+
     stdout(&marquee(&db.0, &["documents", "remove", "film-v1"]));
     let listed = stdout(&marquee(&db.0, &["documents", "list"]));
     assert!(!listed.contains("film-v1"), "{listed}");

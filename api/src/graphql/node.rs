@@ -63,7 +63,8 @@ fn tag(ctx: &Context<'_>, node: Option<&Node>) {
         Some(Node::Person(o)) => tags::each(ctx, std::slice::from_ref(o), None),
         Some(Node::Review(o)) => tags::each(ctx, std::slice::from_ref(o), None),
         Some(Node::Comment(o)) => tags::each(ctx, std::slice::from_ref(o), None),
-        Some(Node::Credit(o)) => tags::each(ctx, std::slice::from_ref(o), None),
+        // A merge of people moves or removes credits.
+        Some(Node::Credit(o)) => tags::each(ctx, std::slice::from_ref(o), Some(tags::Tag::Credits)),
         Some(Node::Comparison(o)) => tags::each(ctx, std::slice::from_ref(o), None),
         None => tags::private(ctx),
     }

@@ -20,9 +20,9 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
-/// Documents a replica remembers; past it, it forgets them all and starts
-/// again (rare: that many distinct documents is not a frontend's).
-const MEMORY: usize = 10_000;
+/// Bytes of documents a replica remembers; past it, it forgets them all and
+/// starts again (rare: that much is not a frontend's documents).
+const MEMORY_BYTES: usize = 8 << 20;
 /// The longest id a manifest may give.
 pub const MAX_ID_LEN: usize = 128;
 
@@ -47,7 +47,14 @@ pub fn sha256_hex(text: &str) -> String {
 #[derive(Clone)]
 pub struct PersistedDocuments {
     db: DatabaseConnection,
-    memory: Arc<RwLock<HashMap<String, Document>>>,
+    memory: Arc<RwLock<Memory>>,
+}
+
+/// The documents a replica remembers, and their bytes.
+#[derive(Default)]
+struct Memory {
+    docs: HashMap<String, Document>,
+    bytes: usize,
 }
 
 impl PersistedDocuments {
@@ -60,7 +67,7 @@ impl PersistedDocuments {
 
     /// The document registered under `id`.
     pub async fn get(&self, id: &str) -> Result<Option<Document>, DbErr> {
-        if let Some(doc) = self.read().get(id) {
+        if let Some(doc) = self.read().docs.get(id) {
             return Ok(Some(doc.clone()));
         }
         if id.len() > MAX_ID_LEN {
@@ -103,7 +110,7 @@ impl PersistedDocuments {
         Ok(())
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Document>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Memory> {
         self.memory
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -114,10 +121,13 @@ impl PersistedDocuments {
             .memory
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if memory.len() >= MEMORY {
-            memory.clear();
+        let bytes = id.len() + doc.body.len();
+        if memory.bytes + bytes > MEMORY_BYTES {
+            *memory = Memory::default();
         }
-        memory.insert(id.to_owned(), doc.clone());
+        if memory.docs.insert(id.to_owned(), doc.clone()).is_none() {
+            memory.bytes += bytes;
+        }
     }
 }
 
@@ -212,6 +222,20 @@ pub fn parse_file(name: &str, text: &str) -> Result<Vec<Trusted>, ManifestError>
 pub async fn trust(db: &DatabaseConnection, docs: Vec<Trusted>) -> Result<usize, DbErr> {
     let count = docs.len();
     let now = super::now();
+    // Replicas remember a document by its id, and answers by its id too:
+    // an id never takes another text.
+    for doc in &docs {
+        if let Some(known) = persisted_document::Entity::find_by_id(doc.id.clone())
+            .one(db)
+            .await?
+            && known.body != doc.body
+        {
+            return Err(DbErr::Custom(format!(
+                "document {} is registered with another text; remove it first, and restart the servers",
+                doc.id
+            )));
+        }
+    }
     for doc in docs {
         let row = persisted_document::ActiveModel {
             id: Set(doc.id),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use entity::enums::Role;
 use futures_util::{SinkExt, StreamExt};
 use marquee_tests::marquee::graphql::ids::{self, Kind};
+use marquee_tests::marquee::service::persisted;
 use marquee_tests::{Backend, TestApp, backend_tests, spawn_app, spawn_app_with};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -498,7 +499,35 @@ async fn the_legacy_graphql_ws_protocol_still_works(backend: Backend) {
     assert_eq!(close_of(&mut ws).await.0, 1000);
 }
 
+async fn trusted_documents_mode_holds_over_the_socket(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.trusted_documents = true).await;
+    // (Its id by hand: queries too are refused in this mode.)
+    let review = ids::encode(Kind::Review, 1).to_string();
+    let mut ws = open(&app).await;
+    init(&mut ws, json!({})).await;
+
+    // Not registered: refused, and the socket stays open.
+    subscribe(&mut ws, "1", ADDED, json!({ "id": review })).await;
+    let message = recv(&mut ws).await;
+    assert_eq!(message["id"], "1");
+    assert_eq!(error_codes(&message), ["DOCUMENT_NOT_TRUSTED"]);
+    assert_open(&mut ws).await;
+
+    // Registered ahead of time: it runs.
+    let docs = persisted::parse_file("added.graphql", ADDED).unwrap();
+    persisted::trust(&app.db, docs).await.unwrap();
+    subscribe(&mut ws, "2", ADDED, json!({ "id": review })).await;
+    assert!(
+        recv_within(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none(),
+        "no error: it runs"
+    );
+    assert_open(&mut ws).await;
+}
+
 backend_tests!(
+    trusted_documents_mode_holds_over_the_socket,
     a_socket_that_never_initialises_is_closed_with_4408,
     a_second_connection_init_is_closed_with_4429,
     subscribing_before_the_ack_is_closed_with_4401,

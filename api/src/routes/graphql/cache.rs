@@ -74,6 +74,7 @@ pub(super) fn key(profile: Profile, format: Format, doc_hash: &str, request: &Re
 /// error, with what it holds. None when it holds nothing to cache.
 pub(super) fn fresh(
     response: &Response,
+    format: Format,
     tags: Vec<Tag>,
     until: Option<DateTime<Utc>>,
 ) -> Option<Fresh> {
@@ -88,7 +89,11 @@ pub(super) fn fresh(
     );
     gz.write_all(&body).ok()?;
     let gzip = gz.finish().ok()?;
-    let digest = Sha256::digest(&body);
+    // The media type is part of the representation, so of its validator.
+    let digest = Sha256::new()
+        .chain_update(format.content_type())
+        .chain_update(&body)
+        .finalize();
     let mut etag = String::with_capacity(34);
     etag.push('"');
     for byte in &digest[..16] {

@@ -327,6 +327,9 @@ async fn run(
         let charge = || cost(entry.requested, entry.actual);
         // The schema never sees it: counted here, as the query it was.
         state.metrics.response_cache(CacheOutcome::Hit);
+        // Its text passed validation when it ran: an APQ client's text
+        // registers here as it would have on a miss.
+        state.persisted.register(registrations).await;
         state.metrics.operation(
             requests[0].operation_name.as_deref(),
             OperationKind::Query,
@@ -403,10 +406,13 @@ async fn run(
     if flags.iter().all(Executed::get) {
         state.persisted.register(registrations).await;
     }
+    // An answer read before a purge that came meanwhile may show what the
+    // purge took away: served, but to this client alone.
     if let Some(cache_key) = cache_key
         && is_query
         && (method == Method::Get || state.cache.enabled())
-        && let Some(entry) = public_answer(state, &responses, &tags, now)
+        && state.cache.is_current(ticket)
+        && let Some(entry) = public_answer(state, format, &responses, &tags, now)
     {
         let (entry, _) = state.cache.insert(cache_key, ticket, entry);
         return match method {
@@ -455,6 +461,7 @@ fn is_query(request: &mut Request) -> bool {
 /// on who asked.
 fn public_answer(
     state: &AppState,
+    format: Format,
     responses: &[async_graphql::Response],
     tags: &CacheTags,
     now: chrono::DateTime<chrono::Utc>,
@@ -466,7 +473,7 @@ fn public_answer(
     if private || !response.errors.is_empty() {
         return None;
     }
-    let fresh = cache::fresh(response, tags, until)?;
+    let fresh = cache::fresh(response, format, tags, until)?;
     if fresh.body.len() > state.max_response_bytes {
         return None;
     }

@@ -116,6 +116,15 @@ impl Policy {
         Ok((registrations, hashes))
     }
 
+    /// In trusted-documents mode, refuses a document sent as text (over the
+    /// WebSocket) that is not trusted.
+    pub(crate) async fn admit_text(&self, text: &str) -> Result<(), ApiError> {
+        if !self.trusted_only {
+            return Ok(());
+        }
+        self.check_trusted(&sha256_hex(text)).await
+    }
+
     /// In trusted-documents mode, refuses a document that is not trusted.
     async fn check_trusted(&self, hash: &str) -> Result<(), ApiError> {
         if !self.trusted_only {

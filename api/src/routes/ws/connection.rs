@@ -288,6 +288,12 @@ impl Connection {
                 return Flow::close(4400, format!("Invalid subscribe payload: {err}"));
             }
         };
+        // Trusted-documents mode holds over the WebSocket too.
+        if let Err(err) = self.state.persisted.admit_text(&payload.query).await {
+            let errors = error_list(&err.public_message(), err.code());
+            self.count_refusal(payload.operation_name.as_deref(), &errors);
+            return send_error(session, &id, errors).await;
+        }
         let document = match checked_subscription(
             &self.state.shape_limits,
             &payload.query,

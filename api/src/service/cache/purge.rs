@@ -36,6 +36,10 @@ pub struct Purger {
     /// PostgreSQL: the pool that sends `NOTIFY`. SQLite: none.
     notify: Option<DatabaseConnection>,
     webhook: Option<Webhook>,
+    /// How long after a purge the CDN is told again: longer than a request
+    /// may run, so an answer a replica computed, or served from its cache,
+    /// before it heard of the change is purged too.
+    again_after: std::time::Duration,
 }
 
 impl Purger {
@@ -45,6 +49,7 @@ impl Purger {
         db: &DatabaseConnection,
         cache: Arc<ResponseCache>,
         webhook: Option<Webhook>,
+        again_after: std::time::Duration,
         listener: &mut Listener,
     ) -> Self {
         let mut notify = None;
@@ -62,6 +67,7 @@ impl Purger {
             cache,
             notify,
             webhook,
+            again_after,
         }
     }
 
@@ -113,9 +119,15 @@ impl Purger {
         }
     }
 
+    /// Purges `tags` at the CDN now, and once more after `again_after`.
     fn tell_cdn(&self, tags: &[Tag]) {
         if let Some(webhook) = &self.webhook {
             webhook.purge(tags);
+            let (webhook, tags, wait) = (webhook.clone(), tags.to_vec(), self.again_after);
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                webhook.purge(&tags);
+            });
         }
     }
 }
@@ -134,11 +146,13 @@ pub async fn purge_everywhere(db: &DatabaseConnection) -> Result<(), sea_orm::Db
 /// approved now, or was until now): its review's comments, and the lists
 /// of comments across reviews.
 fn comment_tags(event: &CommentEvent) -> Option<[Tag; 2]> {
+    // An author's edit may also have changed the status (a link added
+    // holds it for moderation): purged whatever it was.
     let was_public = matches!(
         event.change,
         crate::service::events::Change::Moderated {
             from: CommentStatus::Approved
-        }
+        } | crate::service::events::Change::Edited
     );
     (event.status == CommentStatus::Approved || was_public)
         .then_some([Tag::CommentsOf(event.review_id), Tag::Comments])
@@ -190,6 +204,12 @@ mod tests {
         assert_eq!(
             comment_tags(&event(CommentStatus::Pending, Change::Created)),
             None
+        );
+        // An author's edit may have taken an approved comment back to
+        // moderation.
+        assert_eq!(
+            comment_tags(&event(CommentStatus::Pending, Change::Edited)),
+            Some([Tag::CommentsOf(4), Tag::Comments])
         );
         assert_eq!(
             comment_tags(&event(

@@ -26,6 +26,9 @@ use chrono::{DateTime, Utc};
 
 use super::Tag;
 
+/// The longest `Surrogate-Key` written, in bytes.
+const MAX_TAG_HEADER: usize = 2_000;
+
 /// How the cache is bounded.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheConfig {
@@ -196,6 +199,12 @@ impl ResponseCache {
         Ticket(read(&self.versions).sequence)
     }
 
+    /// Whether nothing was purged since `ticket`: an answer computed since
+    /// may be served as public.
+    pub fn is_current(&self, ticket: Ticket) -> bool {
+        read(&self.versions).sequence == ticket.0
+    }
+
     /// When an answer stored now would stop being served: the configured
     /// time, or the next scheduled publication if that is sooner.
     pub fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
@@ -214,7 +223,16 @@ impl ResponseCache {
         let mut tags = fresh.tags;
         tags.sort_unstable();
         tags.dedup();
-        let names: Vec<String> = tags.iter().map(Tag::to_string).collect();
+        let mut names: Vec<String> = tags.iter().map(Tag::to_string).collect();
+        // Proxies and CDNs cap header sizes (nginx buffers 4 KiB; Fastly
+        // and Cloudflare keep 16 KiB of tags): past that, the kinds of
+        // what it holds, which every purge of one of them purges too.
+        if names.iter().map(|n| n.len() + 1).sum::<usize>() > MAX_TAG_HEADER {
+            let mut kinds: Vec<Tag> = tags.iter().map(|tag| tag.kind()).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            names = kinds.iter().map(Tag::to_string).collect();
+        }
         Entry {
             data: fresh.data,
             body: fresh.body,
@@ -509,6 +527,20 @@ mod tests {
             now,
         );
         assert_eq!(entry.expires, closes);
+    }
+
+    #[test]
+    fn too_many_tags_for_a_header_become_their_kinds() {
+        let cache = cache(1 << 20);
+        let many: Vec<Tag> = (0..1_000)
+            .map(Tag::Person)
+            .chain([Tag::Review(1)])
+            .collect();
+        let entry = cache.entry(fresh(many, 10), Utc::now());
+        assert_eq!(entry.surrogate_key, "reviews people");
+        assert_eq!(entry.cache_tag, "reviews,people");
+        // The cache itself still goes by each object.
+        assert_eq!(entry.versions.len(), 1_001);
     }
 
     #[test]

@@ -92,14 +92,20 @@ impl Tag {
         let mut tags = match kind {
             // A review's status, film and date decide which lists hold it;
             // unpublishing it hides its comments.
+            // (and the comparisons its readers' comments draw).
             SubjectKind::Review => vec![
                 Self::Review(id),
                 Self::Reviews,
                 Self::CommentsOf(id),
+                Self::Comments,
                 Self::Search,
             ],
-            SubjectKind::Film => vec![Self::Film(id), Self::Films, Self::Search],
-            SubjectKind::Person => vec![Self::Person(id), Self::People, Self::Search],
+            // A film's title and slug, and a person's name and slug, decide
+            // what the review filters by film and by person find.
+            SubjectKind::Film => vec![Self::Film(id), Self::Films, Self::Reviews, Self::Search],
+            SubjectKind::Person => {
+                vec![Self::Person(id), Self::People, Self::Reviews, Self::Search]
+            }
         };
         match action {
             // Credits decide who appears on a film and a person's page, and
@@ -120,8 +126,22 @@ impl Tag {
             Self::Review(review_id),
             Self::Reviews,
             Self::CommentsOf(review_id),
+            Self::Comments,
             Self::Search,
         ]
+    }
+
+    /// The kind of list that holds what this tag names: a response with
+    /// too many tags for a header is tagged with these instead, which
+    /// every change that purges the object purges too.
+    pub fn kind(self) -> Tag {
+        match self {
+            Self::Review(_) => Self::Reviews,
+            Self::Film(_) => Self::Films,
+            Self::Person(_) => Self::People,
+            Self::CommentsOf(_) => Self::Comments,
+            other => other,
+        }
     }
 }
 
