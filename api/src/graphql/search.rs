@@ -228,21 +228,9 @@ impl SearchQueryRoot {
         let nodes = load_nodes(ctx, &hits, drafts).await?;
         // Any change to what is indexed may change the hits and snippets.
         tags::tag(ctx, [Tag::Search]);
-        tags::each(
-            ctx,
-            &nodes.reviews.values().cloned().collect::<Vec<_>>(),
-            None,
-        );
-        tags::each(
-            ctx,
-            &nodes.films.values().cloned().collect::<Vec<_>>(),
-            None,
-        );
-        tags::each(
-            ctx,
-            &nodes.people.values().cloned().collect::<Vec<_>>(),
-            None,
-        );
+        tags::tag(ctx, nodes.reviews.keys().map(|&id| Tag::Review(id)));
+        tags::tag(ctx, nodes.films.keys().map(|&id| Tag::Film(id)));
+        tags::tag(ctx, nodes.people.keys().map(|&id| Tag::Person(id)));
         let edges = hits
             .into_iter()
             .enumerate()

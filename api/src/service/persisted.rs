@@ -18,7 +18,6 @@ use std::sync::{Arc, RwLock};
 use entity::persisted_document;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder, Set};
-use sha2::{Digest, Sha256};
 
 /// Bytes of documents a replica remembers; past it, it forgets them all and
 /// starts again (rare: that much is not a frontend's documents).
@@ -33,15 +32,8 @@ pub struct Document {
     pub trusted: bool,
 }
 
-/// The SHA-256 of `text`, in lowercase hex: a document's APQ id.
-pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
-}
+/// The SHA-256 of a text in lowercase hex: a document's APQ id.
+pub use super::secret::sha256_hex;
 
 /// The store, with this replica's memory of it.
 #[derive(Clone)]

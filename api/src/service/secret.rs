@@ -46,10 +46,16 @@ impl Secret {
 
 /// The form a secret token is stored in: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    sha256_hex(token)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// The SHA-256 of `text`, in lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// `bytes` in lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

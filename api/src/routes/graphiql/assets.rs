@@ -84,7 +84,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .iter()
         .map(|&(name, content_type, bytes)| {
             let digest = Sha256::digest(bytes);
-            let version = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            let version = crate::service::secret::hex(&digest[..8]);
             Asset {
                 name,
                 content_type,

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use super::answer::Format;
 use crate::config::Profile;
 use crate::service::cache::{CacheKey, Entry, Fresh, ResponseCache, Tag};
+use crate::service::secret::hex;
 
 /// The `Vary` of every cacheable answer: the format, the coding, and
 /// whether a staff token was sent (a staff member never gets the public
@@ -94,12 +95,7 @@ pub(super) fn fresh(
         .chain_update(format.content_type())
         .chain_update(&body)
         .finalize();
-    let mut etag = String::with_capacity(34);
-    etag.push('"');
-    for byte in &digest[..16] {
-        etag.push_str(&format!("{byte:02x}"));
-    }
-    etag.push('"');
+    let etag = format!("\"{}\"", hex(&digest[..16]));
     let (requested, actual) = cost_of(response);
     Some(Fresh {
         data: data.into(),
