@@ -46,8 +46,10 @@ pub struct HttpCaching {
     pub stale_while_revalidate: u64,
 }
 
-/// A request's key in the response cache.
-pub(super) fn key(profile: Profile, format: Format, doc_hash: &str, request: &Request) -> CacheKey {
+/// A request's key in the response cache: its document's text (sent, or
+/// found by its persisted id), operation name and variables, with the
+/// profile and the format.
+pub(super) fn key(profile: Profile, format: Format, request: &Request) -> CacheKey {
     let mut hasher = Sha256::new();
     hasher.update([
         match profile {
@@ -59,7 +61,7 @@ pub(super) fn key(profile: Profile, format: Format, doc_hash: &str, request: &Re
             Format::GraphqlResponse => b'g',
         },
     ]);
-    hasher.update(doc_hash.as_bytes());
+    hasher.update(request.query.as_bytes());
     hasher.update([0]);
     hasher.update(request.operation_name.as_deref().unwrap_or("").as_bytes());
     hasher.update([0]);

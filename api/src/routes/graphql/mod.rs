@@ -311,14 +311,14 @@ async fn run(
         return refuse(format, ApiError::Throttled { retry_after_secs }, cost(0, 0));
     }
     let mut requests = requests;
-    let (registrations, hashes) = match state.persisted.resolve(&mut requests).await {
+    let registrations = match state.persisted.resolve(&mut requests).await {
         Ok(found) => found,
         Err(err) => return refuse(format, err, cost(0, 1)),
     };
     // A reader's single operation may have a public answer cached.
     let now = crate::service::now();
     let cache_key = (!is_batch && matches!(viewer, Viewer::Anonymous))
-        .then(|| cache::key(state.profile, format, &hashes[0], &requests[0]));
+        .then(|| cache::key(state.profile, format, &requests[0]));
     if let Some(cache_key) = &cache_key
         && let Some(entry) = state.cache.get(cache_key, now)
     {

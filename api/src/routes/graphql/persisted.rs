@@ -62,17 +62,16 @@ fn requested_hash(request: &Request) -> Result<Option<String>, PersistedQueryErr
 
 impl Policy {
     /// Gives each request its document text, or refuses the request.
-    /// Returns the documents to register once the request passes the
-    /// limits, and each request's document hash (for the response cache).
+    /// Returns the documents to register once the request passes
+    /// validation.
     pub(super) async fn resolve(
         &self,
         requests: &mut [Request],
-    ) -> Result<(Vec<Registration>, Vec<String>), ApiError> {
+    ) -> Result<Vec<Registration>, ApiError> {
         let mut registrations = Vec::new();
-        let mut hashes = Vec::with_capacity(requests.len());
         for request in requests.iter_mut() {
             let requested = requested_hash(request).map_err(ApiError::PersistedQuery)?;
-            let hash = match requested {
+            match requested {
                 Some(_) if !self.apq && !self.trusted_only => {
                     return Err(ApiError::PersistedQuery(PersistedQueryError::NotSupported));
                 }
@@ -90,7 +89,6 @@ impl Policy {
                         }));
                     };
                     request.query = doc.body.to_string();
-                    hash
                 }
                 Some(hash) => {
                     if sha256_hex(&request.query) != hash {
@@ -99,25 +97,19 @@ impl Policy {
                     self.check_trusted(&hash).await?;
                     if !self.trusted_only {
                         registrations.push(Registration {
-                            hash: hash.clone(),
+                            hash,
                             text: request.query.clone(),
                         });
                     }
-                    hash
                 }
-                None => {
-                    let hash = sha256_hex(&request.query);
-                    self.check_trusted(&hash).await?;
-                    hash
-                }
-            };
-            hashes.push(hash);
+                None => self.admit_text(&request.query).await?,
+            }
         }
-        Ok((registrations, hashes))
+        Ok(registrations)
     }
 
-    /// In trusted-documents mode, refuses a document sent as text (over the
-    /// WebSocket) that is not trusted.
+    /// In trusted-documents mode, refuses a document sent as text alone
+    /// (over HTTP or the WebSocket) that is not trusted.
     pub(crate) async fn admit_text(&self, text: &str) -> Result<(), ApiError> {
         if !self.trusted_only {
             return Ok(());
