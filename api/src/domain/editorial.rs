@@ -14,25 +14,14 @@ impl Line {
     /// `REQUIRED` when blank, `TOO_LONG` past `max` bytes (UTF-8),
     /// `INVALID_FORMAT` with a control character.
     pub fn parse(field: &'static str, input: &str, max: usize) -> Result<Line, FieldError> {
-        let text = input.trim();
-        if text.is_empty() {
-            return Err(FieldError::new(
-                field,
-                InputErrorCode::Required,
-                "This field is required.",
-            ));
-        }
-        if text.len() > max {
-            return Err(too_long(field, max));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                field,
-                InputErrorCode::InvalidFormat,
-                "Use one line of text, without control characters.",
-            ));
-        }
-        Ok(Line(text.to_owned()))
+        checked_text(
+            field,
+            input,
+            max,
+            char::is_control,
+            "Use one line of text, without control characters.",
+        )
+        .map(Line)
     }
 
     /// Like [`Line::parse`], but a blank input is `None`.
@@ -67,29 +56,14 @@ impl Prose {
     /// `INVALID_FORMAT` with a control character other than a line break
     /// or a tab.
     pub fn parse(field: &'static str, input: &str, max: usize) -> Result<Prose, FieldError> {
-        let text = input.replace("\r\n", "\n");
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(FieldError::new(
-                field,
-                InputErrorCode::Required,
-                "This field is required.",
-            ));
-        }
-        if text.len() > max {
-            return Err(too_long(field, max));
-        }
-        if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(FieldError::new(
-                field,
-                InputErrorCode::InvalidFormat,
-                "The text holds control characters that are not allowed.",
-            ));
-        }
-        Ok(Prose(text.to_owned()))
+        checked_text(
+            field,
+            &input.replace("\r\n", "\n"),
+            max,
+            |c| c.is_control() && c != '\n' && c != '\t',
+            "The text holds control characters that are not allowed.",
+        )
+        .map(Prose)
     }
 
     /// Like [`Prose::parse`], but a blank input is `None`.
@@ -111,6 +85,36 @@ impl Prose {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `input` trimmed: `REQUIRED` when blank, `TOO_LONG` past `max` bytes,
+/// `INVALID_FORMAT` (saying `refusal`) with a character `refused` names.
+fn checked_text(
+    field: &'static str,
+    input: &str,
+    max: usize,
+    refused: impl Fn(char) -> bool,
+    refusal: &'static str,
+) -> Result<String, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(FieldError::new(
+            field,
+            InputErrorCode::Required,
+            "This field is required.",
+        ));
+    }
+    if text.len() > max {
+        return Err(too_long(field, max));
+    }
+    if text.chars().any(refused) {
+        return Err(FieldError::new(
+            field,
+            InputErrorCode::InvalidFormat,
+            refusal,
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// Where an image is served: an absolute `http(s)` URL, or a path on the

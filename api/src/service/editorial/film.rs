@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::{
-    Action, Actor, Change, claim_slug, claim_version, commit, drop_aliases, refuse_if_any,
+    Action, Actor, Change, claim_slug, claim_version, commit, delete_row, refuse_if_any,
     refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::editorial::{Line, Prose, ReleaseYear, WebUrl};
@@ -235,11 +235,7 @@ pub async fn delete(
         .filter(film_location::Column::FilmId.eq(id))
         .exec(&*txn)
         .await?;
-    drop_aliases(&*txn, SubjectKind::Film, id).await?;
-    film::Entity::delete_by_id(id).exec(&*txn).await?;
-    search::unindex(&*txn, SubjectKind::Film, id).await?;
-    commit(txn, actor, Action::DeleteFilm, SubjectKind::Film, id, &[]).await?;
-    Ok(())
+    delete_row::<film::Entity>(txn, actor, Action::DeleteFilm, id).await
 }
 
 /// Replaces a film's whole cast and crew with `credits`, in order. Every

@@ -140,18 +140,25 @@ async fn record(
 pub(crate) trait Versioned: EntityTrait {
     /// What the object is called in errors, e.g. "Film".
     const WHAT: &'static str;
+    /// Its kind, in aliases, the search index and the audit trail.
+    const KIND: SubjectKind;
     fn id_column() -> Self::Column;
+    fn slug_column() -> Self::Column;
     fn version_column() -> Self::Column;
     fn updated_at_column() -> Self::Column;
     fn version(model: &Self::Model) -> i32;
 }
 
 macro_rules! versioned {
-    ($module:ident, $what:literal) => {
+    ($module:ident, $what:literal, $kind:ident) => {
         impl Versioned for entity::$module::Entity {
             const WHAT: &'static str = $what;
+            const KIND: SubjectKind = SubjectKind::$kind;
             fn id_column() -> Self::Column {
                 entity::$module::Column::Id
+            }
+            fn slug_column() -> Self::Column {
+                entity::$module::Column::Slug
             }
             fn version_column() -> Self::Column {
                 entity::$module::Column::Version
@@ -166,9 +173,9 @@ macro_rules! versioned {
     };
 }
 
-versioned!(film, "Film");
-versioned!(person, "Person");
-versioned!(review, "Review");
+versioned!(film, "Film", Film);
+versioned!(person, "Person", Person);
+versioned!(review, "Review", Review);
 
 /// Claims the next version of row `id`, if it is still at `expected`
 /// (any version when `None`): the first statement of every change, so a
@@ -208,32 +215,19 @@ async fn slug_in_use(
     own_id: Option<i32>,
 ) -> Result<bool, DbErr> {
     let canonical = match kind {
-        SubjectKind::Film => {
-            first_id::<entity::film::Entity>(
-                txn,
-                entity::film::Column::Slug.eq(slug),
-                entity::film::Column::Id,
-            )
-            .await?
-        }
-        SubjectKind::Person => {
-            first_id::<entity::person::Entity>(
-                txn,
-                entity::person::Column::Slug.eq(slug),
-                entity::person::Column::Id,
-            )
-            .await?
-        }
-        SubjectKind::Review => {
-            first_id::<entity::review::Entity>(
-                txn,
-                entity::review::Column::Slug.eq(slug),
-                entity::review::Column::Id,
-            )
-            .await?
-        }
+        SubjectKind::Film => slug_owner::<entity::film::Entity>(txn, slug).await?,
+        SubjectKind::Person => slug_owner::<entity::person::Entity>(txn, slug).await?,
+        SubjectKind::Review => slug_owner::<entity::review::Entity>(txn, slug).await?,
     };
     Ok(canonical.is_some_and(|id| Some(id) != own_id))
+}
+
+/// The row of `E` whose slug is `slug`.
+async fn slug_owner<E: Versioned>(
+    txn: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<i32>, DbErr> {
+    first_id::<E>(txn, E::slug_column().eq(slug), E::id_column()).await
 }
 
 async fn first_id<E: EntityTrait>(
@@ -415,6 +409,24 @@ async fn keep_alias(
     .insert(txn)
     .await?;
     Ok(())
+}
+
+/// The end of every delete: the row of `E` goes with its old slugs and its
+/// place in the search index; the change is recorded, committed and
+/// purged.
+async fn delete_row<E: Versioned>(
+    txn: crate::service::WriteTxn,
+    actor: &Actor,
+    action: Action,
+    id: i32,
+) -> Result<(), ApiError> {
+    drop_aliases(&*txn, E::KIND, id).await?;
+    E::delete_many()
+        .filter(E::id_column().eq(id))
+        .exec(&*txn)
+        .await?;
+    crate::service::search::unindex(&*txn, E::KIND, id).await?;
+    commit(txn, actor, action, E::KIND, id, &[]).await
 }
 
 /// Drops every alias of object `id` of `kind` (it is being deleted).

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{
-    Action, Actor, claim_slug, claim_version, commit, drop_aliases, keep_alias, record,
+    Action, Actor, claim_slug, claim_version, commit, delete_row, keep_alias, record,
     refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::Slug;
@@ -133,19 +133,7 @@ pub async fn delete(
         "comparisons",
     )
     .await?;
-    drop_aliases(&*txn, SubjectKind::Person, id).await?;
-    person::Entity::delete_by_id(id).exec(&*txn).await?;
-    search::unindex(&*txn, SubjectKind::Person, id).await?;
-    commit(
-        txn,
-        actor,
-        Action::DeletePerson,
-        SubjectKind::Person,
-        id,
-        &[],
-    )
-    .await?;
-    Ok(())
+    delete_row::<person::Entity>(txn, actor, Action::DeletePerson, id).await
 }
 
 /// Merges `duplicate` into `survivor`: the duplicate's credits and

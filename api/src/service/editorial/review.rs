@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::{
-    Action, Actor, Change, alias_target, claim_slug, claim_version, commit, drop_aliases,
+    Action, Actor, Change, alias_target, claim_slug, claim_version, commit, delete_row,
     refuse_if_any, refuse_if_referenced, rename_slug, save_changes,
 };
 use crate::domain::editorial::{Line, Prose};
@@ -305,19 +305,7 @@ pub async fn delete(
         .filter(review_revision::Column::ReviewId.eq(id))
         .exec(&*txn)
         .await?;
-    drop_aliases(&*txn, SubjectKind::Review, id).await?;
-    review::Entity::delete_by_id(id).exec(&*txn).await?;
-    search::unindex(&*txn, SubjectKind::Review, id).await?;
-    commit(
-        txn,
-        actor,
-        Action::DeleteReview,
-        SubjectKind::Review,
-        id,
-        &[],
-    )
-    .await?;
-    Ok(())
+    delete_row::<review::Entity>(txn, actor, Action::DeleteReview, id).await
 }
 
 /// Publishes a review at `at` (now when `None`). A time to come schedules
